@@ -1,0 +1,155 @@
+"""The ``icp`` command line: noun groups and verbs over the agent and retrieval layers."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+
+from agent.render import IngestBar, print_hits, print_summary
+from agent.settings import Settings
+from retrieval.embeddings import EmbeddingSpecError
+from retrieval.ingest import Ingestor
+from retrieval.records import Kind
+from retrieval.search import search as search_evidence
+from retrieval.store import StoreError
+
+app = typer.Typer(
+    help="icp: build an evidence-backed ideal customer profile from win-loss notes, "
+    "support tickets and call transcripts; search the evidence.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console(soft_wrap=True)
+err_console = Console(stderr=True, soft_wrap=True)
+
+
+
+class KindOption(StrEnum):
+    auto = "auto"
+    winloss = "winloss"
+    ticket = "ticket"
+    transcript = "transcript"
+
+    def kind(self) -> Kind | None:
+        return None if self is KindOption.auto else Kind(self.value)
+
+
+def fail(message: str, code: int = 2) -> typer.Exit:
+    err_console.print(f"[red]error:[/] {message}", highlight=False)
+    return typer.Exit(code)
+
+
+@app.callback()
+def main(
+    ctx: typer.Context,
+    home: Annotated[Path | None, typer.Option(
+        "--home", help="Workspace directory (env ICP_HOME; default ~/.icp).")] = None,
+    chroma_url: Annotated[str | None, typer.Option(
+        "--chroma-url", help="Use a Chroma server (e.g. http://127.0.0.1:8000) instead of "
+        "the embedded store (env ICP_CHROMA_URL).")] = None,
+    collection: Annotated[str | None, typer.Option(
+        "--collection", help="Evidence collection name (env ICP_COLLECTION; default evidence).")
+    ] = None,
+    embeddings: Annotated[str | None, typer.Option(
+        "--embeddings", help="minilm (default, packaged, offline) | hf:PATH | openai:MODEL | "
+        "hash:DIM (env ICP_EMBEDDINGS).")] = None,
+    llm: Annotated[str | None, typer.Option(
+        "--llm", help="none (default, offline engine) | openai:MODEL (env ICP_LLM).")] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log details.")] = False,
+) -> None:
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+    overrides: dict[str, Any] = {
+        k: v for k, v in {"home": home, "chroma_url": chroma_url, "collection": collection,
+                          "embeddings": embeddings, "llm": llm}.items() if v is not None
+    }
+    try:
+        ctx.obj = Settings(**overrides)
+    except ValidationError as exc:
+        raise fail(f"bad setting: {exc.errors()[0]['loc'][0]}: {exc.errors()[0]['msg']}") \
+            from None
+
+
+@app.command()
+def ingest(
+    ctx: typer.Context,
+    paths: Annotated[list[Path], typer.Argument(
+        help="Files or folders. CSV/XLSX/JSON/JSONL exports, md/txt notes, VTT/SRT captions.")],
+    kind: Annotated[KindOption, typer.Option(
+        "--kind", "-k", help="Evidence kind; auto detects it per file.")] = KindOption.auto,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+) -> None:
+    """Ingest evidence files into the vector store (idempotent; unchanged files are skipped).
+
+    Each file is all-or-nothing: a bad file is reported and leaves the store untouched,
+    and the other files still go in. Exit code 1 if any file failed.
+    """
+    settings: Settings = ctx.obj
+    try:
+        embedder = settings.embedder()
+        store = settings.store(embedder)
+        out = err_console if as_json else console
+        with IngestBar(out) as bar:
+            summary = Ingestor(store, embedder, progress=bar).ingest(paths, kind.kind())
+    except (StoreError, EmbeddingSpecError) as exc:
+        raise fail(str(exc)) from None
+    if as_json:
+        typer.echo(json.dumps(summary.as_dict(), indent=2))
+    else:
+        print_summary(console, summary, store.count())
+    if not summary.ok:
+        raise typer.Exit(1)
+
+
+@app.command()
+def search(
+    ctx: typer.Context,
+    query: Annotated[str, typer.Argument(help="What to look for, in plain words.")],
+    k: Annotated[int, typer.Option("-k", help="How many hits.", min=1, max=200)] = 5,
+    kind: Annotated[KindOption, typer.Option(
+        "--kind", help="Only evidence of this kind (auto: all kinds).")] = KindOption.auto,
+    as_json: Annotated[bool, typer.Option("--json", help="Print hits as JSON.")] = False,
+) -> None:
+    """Search the evidence; every hit carries its text, score and provenance."""
+    settings: Settings = ctx.obj
+    try:
+        embedder = settings.embedder()
+        hits = search_evidence(settings.store(embedder), embedder, query, k, kind.kind())
+    except (StoreError, EmbeddingSpecError, ValueError) as exc:
+        raise fail(str(exc)) from None
+    if as_json:
+        typer.echo(json.dumps([h.as_dict() for h in hits], indent=2, ensure_ascii=False))
+    else:
+        print_hits(console, query, hits)
+
+
+@app.command()
+def demo(
+    ctx: typer.Context,
+    keep: Annotated[Path | None, typer.Option(
+        "--keep", help="Build the demo workspace here and keep it (default: a temp dir).")
+    ] = None,
+) -> None:
+    """Run the main job end to end on bundled sample evidence, offline."""
+    from agent.demo import run_demo
+
+    settings: Settings = ctx.obj
+    try:
+        ok = run_demo(settings, console, keep)
+    except (StoreError, EmbeddingSpecError) as exc:
+        raise fail(str(exc)) from None
+    if not ok:
+        raise typer.Exit(1)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(app())

@@ -1,0 +1,41 @@
+"""One settings object for the whole tool, with ``ICP_*`` environment overrides.
+
+Precedence: command-line option > environment variable > default. Nothing here builds a
+client; the workspace only resolves paths.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from retrieval.embeddings import Embedder
+from retrieval.store import EvidenceStore
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ICP_", extra="ignore")
+
+    home: Path = Field(default=Path.home() / ".icp",
+                       description="workspace directory (store, ICP versions, logs)")
+    chroma_url: str | None = Field(default=None,
+                                   description="Chroma server URL; embedded store when unset")
+    collection: str = Field(default="evidence", min_length=3)
+    embeddings: str = Field(default="minilm",
+                            description="minilm | hf:PATH | openai:MODEL | hash:DIM")
+    embed_batch_size: int = Field(default=64, ge=1)
+    llm: str = Field(default="none", description="none | openai:MODEL")
+
+    def workspace(self) -> Path:
+        home = self.home.expanduser()
+        home.mkdir(parents=True, exist_ok=True)
+        return home
+
+    def embedder(self) -> Embedder:
+        return Embedder(self.embeddings, batch_size=self.embed_batch_size)
+
+    def store(self, embedder: Embedder) -> EvidenceStore:
+        return EvidenceStore.open(self.workspace(), self.collection, embedder.model_id,
+                                  self.chroma_url)

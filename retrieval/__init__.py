@@ -1,0 +1,1 @@
+"""Evidence ingestion, chunking, embeddings, the vector store and search."""

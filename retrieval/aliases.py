@@ -1,0 +1,155 @@
+"""Column alias table: maps the many spellings of CRM/helpdesk export headers to our fields.
+
+Headers are compared after normalisation (lower case, only letters and digits), so
+``Account Name``, ``account_name`` and ``ACCOUNT-NAME`` are the same header.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+# canonical field -> aliases, in order of preference (the first header found wins).
+ALIASES: dict[str, tuple[str, ...]] = {
+    "account": (
+        "account", "account name", "company", "company name", "organization",
+        "organization name", "organisation", "org", "requester org",
+        "requester organization", "customer", "customer name", "client",
+    ),
+    "outcome": (
+        "outcome", "deal stage", "stage", "opportunity stage", "win loss", "won lost",
+        "result", "deal outcome", "status",
+    ),
+    "reason": (
+        "reason", "loss reason", "lost reason", "win reason", "won reason",
+        "close reason", "closed lost reason", "primary reason", "churn reason",
+    ),
+    "notes": (
+        "notes", "note", "call notes", "deal notes", "comments", "summary", "details",
+        "win loss notes", "feedback", "competitor notes",
+    ),
+    "date": (
+        "date", "close date", "closed date", "closed at", "created", "created at",
+        "created date", "creation date", "timestamp", "submitted at", "engage date",
+    ),
+    "industry": ("industry", "sector", "vertical", "segment industry"),
+    "employees": (
+        "employees", "employee count", "number of employees", "num employees",
+        "headcount", "company size", "employee range", "size",
+    ),
+    "revenue": ("revenue", "annual revenue", "arr", "revenue musd", "revenue usd"),
+    "country": (
+        "country", "hq country", "billing country", "office location", "region",
+        "location", "headquarters",
+    ),
+    "technologies": (
+        "tech stack", "technologies", "technographics", "tools", "stack", "tech",
+    ),
+    "product": ("product", "product name", "plan", "sku"),
+    "amount": ("amount", "close value", "deal size", "deal value", "value", "acv"),
+    "competitor": ("competitor", "competitors", "lost to", "primary competitor"),
+    "title": ("title", "subject", "ticket subject", "issue title", "summary title"),
+    "body": (
+        "body", "description", "content", "text", "message", "comment", "ticket body",
+        "issue body", "details text",
+    ),
+    "tags": ("tags", "labels", "label", "category", "type", "ticket type", "topic"),
+    "requester": (
+        "requester", "requester name", "author", "user", "submitter", "reporter",
+        "contact", "contact name", "created by",
+    ),
+    "role": ("role", "job title", "requester role", "contact title", "persona"),
+    "record_id": (
+        "id", "ticket id", "opportunity id", "issue id", "record id", "deal id", "number",
+        "key", "case number",
+    ),
+    "speaker": ("speaker", "speaker name", "name", "participant"),
+    "repo": ("repo", "repository", "project"),
+}
+
+REQUIRED: dict[str, tuple[tuple[str, ...], ...]] = {
+    # each inner tuple is "at least one of these"
+    "winloss": (("outcome",),),
+    "ticket": (("title", "body"),),
+}
+
+
+def normalise_header(header: object) -> str:
+    return re.sub(r"[^a-z0-9]+", " ", str(header).lower()).strip()
+
+
+def flatten(value: Any) -> str:
+    """Nested JSON values (GitHub labels, Zendesk tags, user objects) to a short string."""
+    if value is None:
+        return ""
+    if isinstance(value, dict):
+        for key in ("name", "login", "title", "value", "email"):
+            if key in value:
+                return flatten(value[key])
+        return ""
+    if isinstance(value, list):
+        return ", ".join(s for s in (flatten(v) for v in value) if s)
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+_LOOKUP: dict[str, str] = {}
+for _field, _names in ALIASES.items():
+    for _name in _names:
+        _LOOKUP.setdefault(normalise_header(_name), _field)
+
+
+@dataclass
+class ColumnMap:
+    """Which input headers feed which canonical field, and what was left unmapped.
+
+    A field may have several candidate headers (JSON records of mixed shapes, or an
+    export with both ``Outcome`` and ``Status``); the preferred one that has a value wins.
+    """
+
+    candidates: dict[str, list[str]] = field(default_factory=dict)  # field -> headers
+    unmapped: list[str] = field(default_factory=list)
+
+    @property
+    def mapping(self) -> dict[str, str]:
+        """The preferred header of each mapped field."""
+        return {name: headers[0] for name, headers in self.candidates.items()}
+
+    def get(self, row: dict[str, Any], name: str) -> str:
+        for header in self.candidates.get(name, ()):
+            value = flatten(row.get(header))
+            if value:
+                return value
+        return ""
+
+    def has(self, name: str) -> bool:
+        return name in self.candidates
+
+    def missing_required(self, kind: str) -> list[tuple[str, ...]]:
+        return [
+            group for group in REQUIRED.get(kind, ())
+            if not any(self.has(name) for name in group)
+        ]
+
+
+def map_columns(headers: list[str]) -> ColumnMap:
+    """Map headers to canonical fields, candidates ordered by alias preference."""
+    cmap = ColumnMap()
+    ranked: dict[str, list[tuple[int, str]]] = {}
+    for header in headers:
+        key = normalise_header(header)
+        name = _LOOKUP.get(key)
+        if name is None:
+            cmap.unmapped.append(header)
+            continue
+        rank = [normalise_header(a) for a in ALIASES[name]].index(key)
+        ranked.setdefault(name, []).append((rank, header))
+    cmap.candidates = {name: [h for _, h in sorted(found)] for name, found in ranked.items()}
+    return cmap
+
+
+def describe_aliases(name: str) -> str:
+    """Human list of accepted headers for an error message."""
+    return ", ".join(ALIASES[name][:6]) + ("…" if len(ALIASES[name]) > 6 else "")

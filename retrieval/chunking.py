@@ -1,0 +1,88 @@
+"""Structure-aware chunking: one record is one chunk unless it exceeds the model's window.
+
+A record (a CRM row, a note, a ticket, a speaker turn) is the natural unit of evidence,
+so it stays whole when it fits the embedding model's token window. Longer records are
+split on paragraph, line and sentence boundaries by LangChain's recursive splitter,
+measured in the model's own tokens, and every part of a ticket keeps its title so it can
+be found on its own.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterator
+
+from langchain_text_splitters import RecursiveCharacterTextSplitter
+
+from retrieval.records import Chunk, EvidenceRecord, Kind
+
+TokenCounter = Callable[[str], int]
+
+
+def chunk_id(source_key: str, locator: str, part: int, text: str,
+             fields: dict[str, str | int | float]) -> str:
+    """Content-addressed id: same file, place, text and fields give the same id every run."""
+    raw = "\x1f".join(
+        (source_key, locator, str(part), text, json.dumps(fields, sort_keys=True))
+    ).encode("utf-8")
+    return hashlib.sha256(raw).hexdigest()[:32]
+
+
+class Chunker:
+    """Turns records into chunks that fit ``max_tokens`` of the embedding model."""
+
+    def __init__(self, count_tokens: TokenCounter, max_tokens: int = 250,
+                 overlap_tokens: int = 24) -> None:
+        self.count_tokens = count_tokens
+        self.max_tokens = max_tokens
+        self._splitter = RecursiveCharacterTextSplitter(
+            chunk_size=max_tokens,
+            chunk_overlap=overlap_tokens,
+            length_function=count_tokens,
+            separators=["\n\n", "\n", ". ", "; ", ", ", " ", ""],
+            keep_separator="end",
+        )
+
+    def fits(self, text: str) -> bool:
+        # A word piece covers at least one character, so short texts need no tokenizing.
+        return len(text) + 2 <= self.max_tokens or self.count_tokens(text) <= self.max_tokens
+
+    def split(self, record: EvidenceRecord) -> list[str]:
+        if self.fits(record.text):
+            return [record.text]
+        prefix = ""
+        body = record.text
+        if record.kind == Kind.TICKET and record.title and body.startswith(record.title):
+            prefix = record.title + "\n"
+            body = body[len(record.title):].lstrip()
+        budget_prefix = self.count_tokens(prefix) if prefix else 0
+        if budget_prefix > self.max_tokens // 3:
+            prefix = ""  # an enormous title: split the whole text instead
+            body = record.text
+        elif prefix:
+            self._splitter._chunk_size = self.max_tokens - budget_prefix
+        try:
+            parts = [p.strip() for p in self._splitter.split_text(body) if p.strip()]
+        finally:
+            self._splitter._chunk_size = self.max_tokens
+        return [prefix + part for part in parts] or [record.text]
+
+    def chunks(self, record: EvidenceRecord, source_key: str, source_file: str) -> Iterator[Chunk]:
+        parts = self.split(record)
+        source_id = f"{source_file}#{record.locator}"
+        for index, text in enumerate(parts):
+            metadata: dict[str, str | int | float] = {
+                "source_id": source_id,
+                "source_key": source_key,
+                "source_file": source_file,
+                "kind": record.kind.value,
+                "locator": record.locator,
+                "chunk_index": index,
+                "chunk_count": len(parts),
+            }
+            if record.title:
+                metadata["title"] = record.title[:300]
+            metadata.update(record.fields)
+            yield Chunk(chunk_id(source_key, record.locator, index, text, record.fields), text,
+                        metadata)

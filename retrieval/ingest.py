@@ -1,0 +1,261 @@
+"""Ingestion: files -> records -> chunks -> vectors -> store, idempotent and atomic per file.
+
+For each file:
+
+1. Its content hash is compared with the ledger; an unchanged file is skipped without
+   being parsed or embedded.
+2. It is parsed (bad files fail here, before anything is written), chunked and streamed
+   to the store in batches. Chunks already stored (same file, place, text and fields)
+   are kept; vectors of unchanged texts are reused; only new texts are embedded, once
+   per distinct text.
+3. Old chunks the new version no longer has are removed and the ledger entry is
+   committed. If anything fails midway, the chunks written so far are removed and the
+   previous version stays as it was; if the process is killed, the next run removes the
+   partial file (see ``EvidenceStore.recover``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections import OrderedDict
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+
+from retrieval.chunking import Chunker
+from retrieval.embeddings import Embedder
+from retrieval.parsers import SUPPORTED_SUFFIXES, ParsedSource, parse_file
+from retrieval.records import Chunk, IngestError, Kind, RowProblem
+from retrieval.store import EvidenceStore, SourceEntry
+from retrieval.textio import file_sha256
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class FileResult:
+    path: str
+    status: str  # added | updated | unchanged | failed
+    kind: str = ""
+    records: int = 0
+    chunks_added: int = 0
+    chunks_kept: int = 0
+    chunks_removed: int = 0
+    problems: list[RowProblem] = field(default_factory=list)
+    unmapped: list[str] = field(default_factory=list)
+    error: str = ""
+
+
+@dataclass
+class IngestSummary:
+    files: list[FileResult] = field(default_factory=list)
+    recovered: list[str] = field(default_factory=list)
+
+    def count(self, status: str) -> int:
+        return sum(1 for f in self.files if f.status == status)
+
+    @property
+    def failed(self) -> list[FileResult]:
+        return [f for f in self.files if f.status == "failed"]
+
+    @property
+    def records(self) -> int:
+        return sum(f.records for f in self.files)
+
+    @property
+    def row_problems(self) -> int:
+        return sum(len(f.problems) for f in self.files)
+
+    def total(self, name: str) -> int:
+        return sum(getattr(f, name) for f in self.files)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "files": {s: self.count(s) for s in ("added", "updated", "unchanged", "failed")},
+            "records": self.records,
+            "rows_failed": self.row_problems,
+            "chunks": {n: self.total(f"chunks_{n}") for n in ("added", "kept", "removed")},
+            "errors": [f.error for f in self.failed]
+            + [str(p) for f in self.files for p in f.problems],
+            "recovered": self.recovered,
+        }
+
+
+class VectorCache:
+    """Text -> vector, bounded (LRU), float32: dedupes embedding work within a file."""
+
+    def __init__(self, limit: int = 50_000) -> None:
+        self.limit = limit
+        self._data: OrderedDict[bytes, np.ndarray] = OrderedDict()
+
+    @staticmethod
+    def _key(text: str) -> bytes:
+        return hashlib.blake2b(text.encode("utf-8"), digest_size=16).digest()
+
+    def get(self, text: str) -> np.ndarray | None:
+        key = self._key(text)
+        vector = self._data.get(key)
+        if vector is not None:
+            self._data.move_to_end(key)
+        return vector
+
+    def require(self, text: str) -> np.ndarray:
+        vector = self.get(text)
+        if vector is None:  # evicted within one batch: only if limit < batch size
+            raise RuntimeError("vector cache limit is smaller than a write batch")
+        return vector
+
+    def put(self, text: str, vector: Sequence[float]) -> None:
+        self._data[self._key(text)] = np.asarray(vector, dtype=np.float32)
+        if len(self._data) > self.limit:
+            self._data.popitem(last=False)
+
+
+class Progress:
+    """Hooks the CLI overrides to draw a progress bar; the defaults do nothing."""
+
+    def file_started(self, path: Path, index: int, total: int) -> None: ...
+
+    def records_done(self, count: int) -> None: ...
+
+    def file_finished(self, result: FileResult) -> None: ...
+
+
+def expand_paths(paths: Iterable[Path]) -> Iterator[Path]:
+    """Files as given, and the supported files inside given directories, in sorted order."""
+    for path in paths:
+        if path.is_dir():
+            for child in sorted(path.rglob("*")):
+                if child.is_file() and child.suffix.lower() in SUPPORTED_SUFFIXES \
+                        and not any(part.startswith(".") for part in child.parts[-2:]):
+                    yield child
+        else:
+            yield path
+
+
+def _batches(chunks: Iterator[Chunk], size: int) -> Iterator[list[Chunk]]:
+    batch: list[Chunk] = []
+    for chunk in chunks:
+        batch.append(chunk)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+class Ingestor:
+    def __init__(self, store: EvidenceStore, embedder: Embedder, chunker: Chunker | None = None,
+                 batch_size: int = 512, progress: Progress | None = None) -> None:
+        self.store = store
+        self.embedder = embedder
+        self.chunker = chunker or Chunker(embedder.count_tokens, max_tokens=embedder.max_tokens - 6)
+        self.batch_size = batch_size
+        self.progress = progress or Progress()
+
+    def ingest(self, paths: Iterable[Path], kind: Kind | None = None) -> IngestSummary:
+        files = list(expand_paths(paths))
+        summary = IngestSummary()
+        with self.store.write_lock():
+            summary.recovered = self.store.recover()
+            for index, path in enumerate(files):
+                self.progress.file_started(path, index, len(files))
+                result = self.ingest_file(path, kind)
+                summary.files.append(result)
+                self.progress.file_finished(result)
+        return summary
+
+    def ingest_file(self, path: Path, kind: Kind | None = None) -> FileResult:
+        """Ingest one file; never raises for bad input (the result says what went wrong)."""
+        try:
+            key = str(path.resolve())
+            digest = file_sha256(path) if path.is_file() else ""
+            previous = self.store.get_source(key)
+            if (previous and previous.status == "ok" and previous.source_hash == digest
+                    and kind in (None, Kind(previous.kind))):
+                self.progress.records_done(previous.records)
+                return FileResult(str(path), "unchanged", previous.kind, previous.records,
+                                  chunks_kept=previous.chunks)
+            parsed = parse_file(path, kind)
+        except IngestError as exc:
+            log.debug("failed %s", path, exc_info=True)
+            return FileResult(str(path), "failed", error=str(exc))
+        except OSError as exc:
+            return FileResult(str(path), "failed", error=f"{path}: cannot read ({exc.strerror})")
+        result = FileResult(str(path), "updated" if previous else "added", parsed.kind.value,
+                            unmapped=parsed.unmapped)
+        written: list[str] = []
+        try:
+            self._write(key, digest, parsed, previous, result, written)
+        except BaseException as exc:
+            self._roll_back(key, previous, written)
+            if not isinstance(exc, (IngestError, OSError, ValueError)):
+                raise
+            result.status = "failed"
+            result.error = str(exc) if isinstance(exc, IngestError) else f"{path}: {exc}"
+            result.chunks_added = result.chunks_kept = result.chunks_removed = 0
+        result.problems = parsed.problems
+        return result
+
+    def _write(self, key: str, digest: str, parsed: ParsedSource, previous: SourceEntry | None,
+               result: FileResult, written: list[str]) -> None:
+        old_ids = self.store.chunk_ids(key) if previous else set()
+        reusable = VectorCache()
+        if old_ids:
+            for text, vector in self.store.vectors_by_text(key).items():
+                reusable.put(text, vector)
+        self.store.put_source(SourceEntry(key, digest, "pending", parsed.kind.value))
+        source_file = Path(key).name
+        seen: set[str] = set()
+
+        def chunk_stream() -> Iterator[Chunk]:
+            for record in parsed.records:
+                result.records += 1
+                self.progress.records_done(1)
+                yield from self.chunker.chunks(record, key, source_file)
+
+        for batch in _batches(chunk_stream(), self.batch_size):
+            fresh = [c for c in batch if c.id not in old_ids and c.id not in seen]
+            kept = sum(1 for c in batch if c.id in old_ids and c.id not in seen)
+            seen.update(c.id for c in batch)
+            result.chunks_kept += kept
+            if not fresh:
+                continue
+            vectors = self._vectors([c.text for c in fresh], reusable)
+            written.extend(c.id for c in fresh)
+            self.store.upsert([c.id for c in fresh], [c.text for c in fresh],
+                              [c.metadata for c in fresh], vectors)
+            result.chunks_added += len(fresh)
+        if result.records == 0:
+            skipped = f" ({len(parsed.problems)} rows skipped)" if parsed.problems else ""
+            raise IngestError(str(parsed.path), f"no evidence found in the file{skipped}")
+        stale = old_ids - seen
+        self.store.delete(sorted(stale))
+        result.chunks_removed = len(stale)
+        self.store.put_source(SourceEntry(
+            key, digest, "ok", parsed.kind.value, records=result.records, chunks=len(seen),
+            problems=len(parsed.problems),
+            ingested_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        ))
+
+    def _vectors(self, texts: list[str], cache: VectorCache) -> list[np.ndarray]:
+        """Embed each distinct text once; reuse vectors already made or stored."""
+        missing = list(dict.fromkeys(t for t in texts if cache.get(t) is None))
+        for text, vector in zip(missing, self.embedder.embed_documents(missing), strict=True):
+            cache.put(text, vector)
+        return [cache.require(t) for t in texts]
+
+    def _roll_back(self, key: str, previous: SourceEntry | None, written: list[str]) -> None:
+        self.store.delete(written)
+        if previous:
+            self.store.put_source(previous)
+        else:
+            self.store.drop_source(key)

@@ -1,0 +1,39 @@
+"""Support tickets: Zendesk, Intercom, GitHub-issue and generic helpdesk exports."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+from retrieval.aliases import ColumnMap
+from retrieval.clean import clean_inline, clean_text
+from retrieval.parsers.fields import collect_fields
+from retrieval.records import EvidenceRecord, Kind, RowProblem
+from retrieval.tables import Row
+
+
+def unwrap_ticket(row: dict[str, object]) -> dict[str, object]:
+    """Intercom puts the first message under ``source``; lift its fields to the top."""
+    source = row.get("source")
+    if isinstance(source, dict) and ("body" in source or "subject" in source):
+        merged = {k: v for k, v in row.items() if k != "source"}
+        for key, value in source.items():
+            merged.setdefault(key, value)
+        return merged
+    return row
+
+
+def ticket_rows(path: Path, cmap: ColumnMap, rows: Iterator[Row],
+                problems: list[RowProblem]) -> Iterator[EvidenceRecord]:
+    for row_no, row in rows:
+        title = clean_inline(cmap.get(row, "title"))
+        body = clean_text(cmap.get(row, "body"))
+        if not title and not body:
+            problems.append(RowProblem(str(path), row_no, "no title or body; row skipped"))
+            continue
+        fields = collect_fields(cmap, row)
+        fields.pop("outcome", None)
+        fields.pop("outcome_raw", None)
+        text = f"{title}\n\n{body}".strip() if title else body
+        yield EvidenceRecord(kind=Kind.TICKET, text=text, locator=f"row={row_no}",
+                             title=title, fields=fields)

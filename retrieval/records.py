@@ -1,0 +1,73 @@
+"""The data that flows through ingestion: source records, chunks and errors."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Kind(StrEnum):
+    """The three kinds of first-party evidence."""
+
+    WINLOSS = "winloss"
+    TICKET = "ticket"
+    TRANSCRIPT = "transcript"
+
+
+class Outcome(StrEnum):
+    WON = "won"
+    LOST = "lost"
+    CHURNED = "churned"
+    OPEN = "open"
+    UNKNOWN = "unknown"
+
+
+class IngestError(Exception):
+    """A problem with one input file (or one row of it), phrased for the user.
+
+    ``str(err)`` is a one-line message that names the file and, when known, the row.
+    """
+
+    def __init__(self, path: str, message: str, row: int | None = None) -> None:
+        self.path = path
+        self.row = row
+        self.message = message
+        where = f"{path}, row {row}" if row is not None else path
+        super().__init__(f"{where}: {message}")
+
+
+@dataclass
+class EvidenceRecord:
+    """One source record before chunking: a CRM row, a note, a ticket or a speaker turn.
+
+    ``locator`` says where in the file it came from (``row=12``, ``turn=3``, ``note``);
+    ``fields`` holds provenance and firmographics (account, outcome, date, speaker, ...),
+    already normalised to canonical names with string/number values.
+    """
+
+    kind: Kind
+    text: str
+    locator: str
+    title: str = ""
+    fields: dict[str, str | int | float] = field(default_factory=dict)
+
+
+@dataclass
+class Chunk:
+    """What is embedded and stored: text plus flat metadata (Chroma accepts scalars only)."""
+
+    id: str
+    text: str
+    metadata: dict[str, str | int | float]
+
+
+@dataclass
+class RowProblem:
+    """A row that could not be turned into evidence; the rest of the file goes on."""
+
+    path: str
+    row: int | str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}, row {self.row}: {self.message}"

@@ -1,0 +1,145 @@
+"""Row sources: CSV (any common dialect), XLSX, JSON and JSONL, streamed where possible.
+
+Every reader yields ``(row_number, dict)`` with row numbers as a person would count them
+in the file (CSV: the line's record number after the header, starting at 2 like a
+spreadsheet; JSON: the 1-based position in the list; JSONL: the line number).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from retrieval.records import IngestError, RowProblem
+from retrieval.textio import open_text, read_text
+
+csv.field_size_limit(64 * 1024 * 1024)
+
+Row = tuple[int, dict[str, Any]]
+
+TABLE_SUFFIXES = {".csv", ".tsv", ".xlsx", ".xlsm", ".json", ".jsonl", ".ndjson"}
+JSON_LIST_KEYS = ("tickets", "conversations", "issues", "records", "data", "items", "results")
+
+
+def sniff_delimiter(sample: str) -> str:
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
+    except csv.Error:
+        first = sample.split("\n", 1)[0]
+        return max(",;\t|", key=first.count)
+
+
+def iter_csv(path: Path, problems: list[RowProblem]) -> Iterator[Row]:
+    with open_text(path) as fh:
+        sample = fh.read(64 * 1024)
+        fh.seek(0)
+        reader = csv.reader(fh, delimiter=sniff_delimiter(sample))
+        try:
+            header = next(reader)
+        except StopIteration:
+            raise IngestError(str(path), "no header row") from None
+        header = [h.strip() for h in header]
+        if not any(header):
+            raise IngestError(str(path), "the header row is empty")
+        row_no = 1
+        try:
+            for values in reader:
+                row_no += 1
+                if not any(v.strip() for v in values):
+                    continue
+                if len(values) > len(header) and any(v.strip() for v in values[len(header):]):
+                    problems.append(RowProblem(
+                        str(path), row_no,
+                        f"{len(values)} fields but the header has {len(header)} (near line "
+                        f"{reader.line_num}: check quoting or the delimiter); row skipped",
+                    ))
+                    continue
+                yield row_no, dict(zip(header, values, strict=False))
+        except csv.Error as exc:
+            raise IngestError(
+                str(path), f"malformed CSV near line {reader.line_num}: {exc}", row=row_no + 1
+            ) from exc
+
+
+def iter_xlsx(path: Path) -> Iterator[Row]:
+    from openpyxl import load_workbook  # heavy; only when an XLSX arrives
+
+    try:
+        book = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a bad file
+        raise IngestError(str(path), f"not a readable XLSX workbook ({exc})") from exc
+    try:
+        rows = book.worksheets[0].iter_rows(values_only=True)
+        header = next(rows, None)
+        if header is None:
+            raise IngestError(str(path), "the first sheet is empty")
+        names = ["" if h is None else str(h).strip() for h in header]
+        for number, values in enumerate(rows, start=2):
+            if values is None or all(v is None or str(v).strip() == "" for v in values):
+                continue
+            yield number, {
+                n: ("" if v is None else v) for n, v in zip(names, values, strict=False) if n
+            }
+    finally:
+        book.close()
+
+
+def load_json(path: Path) -> Any:
+    try:
+        return json.loads(read_text(path))
+    except json.JSONDecodeError as exc:
+        raise IngestError(
+            str(path), f"malformed JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
+        ) from exc
+
+
+def json_records(path: Path, data: Any) -> list[Any]:
+    """The list of records inside a JSON export (a bare list or a known wrapper key)."""
+    if isinstance(data, list):
+        return data
+    if isinstance(data, dict):
+        for key in JSON_LIST_KEYS:
+            if isinstance(data.get(key), list):
+                return data[key]
+        return [data]
+    raise IngestError(str(path), "expected a JSON list of records or an object holding one")
+
+
+def json_rows(path: Path, items: list[Any], problems: list[RowProblem]) -> Iterator[Row]:
+    for number, item in enumerate(items, start=1):
+        if not isinstance(item, dict):
+            problems.append(RowProblem(str(path), number, "not a JSON object; record skipped"))
+            continue
+        yield number, item
+
+
+def iter_jsonl(path: Path, problems: list[RowProblem]) -> Iterator[Row]:
+    with open_text(path) as fh:
+        for number, line in enumerate(fh, start=1):
+            if not line.strip():
+                continue
+            try:
+                item = json.loads(line)
+            except json.JSONDecodeError as exc:
+                problems.append(RowProblem(
+                    str(path), number, f"malformed JSON line ({exc.msg}); line skipped"))
+                continue
+            if not isinstance(item, dict):
+                problems.append(RowProblem(str(path), number, "not a JSON object; line skipped"))
+                continue
+            yield number, item
+
+
+def iter_rows(path: Path, problems: list[RowProblem]) -> Iterator[Row]:
+    """Rows of a CSV/TSV, XLSX or JSONL file; bad rows go to ``problems``."""
+    suffix = path.suffix.lower()
+    if suffix in (".csv", ".tsv"):
+        return iter_csv(path, problems)
+    if suffix in (".xlsx", ".xlsm"):
+        return iter_xlsx(path)
+    if suffix in (".jsonl", ".ndjson"):
+        return iter_jsonl(path, problems)
+    raise IngestError(str(path), f"not a table file ({suffix or 'no extension'})")
