@@ -1,0 +1,1 @@
+"""Eval datasets, graders, the runner and comparison statistics (see the eval issue)."""
