@@ -13,7 +13,9 @@ import typer
 from pydantic import ValidationError
 from rich.console import Console
 
-from agent.render import IngestBar, print_hits, print_summary
+from agent.icp import versions
+from agent.pipeline import Workspace, draft_icp, mine_store
+from agent.render import IngestBar, print_draft, print_hits, print_summary, print_themes
 from agent.settings import Settings
 from retrieval.embeddings import EmbeddingSpecError
 from retrieval.ingest import Ingestor
@@ -130,6 +132,73 @@ def search(
         typer.echo(json.dumps([h.as_dict() for h in hits], indent=2, ensure_ascii=False))
     else:
         print_hits(console, query, hits)
+
+
+@app.command()
+def mine(
+    ctx: typer.Context,
+    kind: Annotated[KindOption, typer.Option(
+        "--kind", help="Only mine evidence of this kind (auto: all kinds).")] = KindOption.auto,
+    limit: Annotated[int, typer.Option("--limit", help="Themes to show.", min=1)] = 15,
+    as_json: Annotated[bool, typer.Option("--json", help="Print all themes as JSON.")] = False,
+) -> None:
+    """Find recurring pain points: themes with counts by kind, outcome and segment, and quotes.
+
+    Same evidence, same themes in the same order.
+    """
+    settings: Settings = ctx.obj
+    try:
+        ws = Workspace.open(settings)
+        _, result = mine_store(ws, kind.kind().value if kind.kind() else None)
+    except (StoreError, EmbeddingSpecError) as exc:
+        raise fail(str(exc)) from None
+    if as_json:
+        typer.echo(result.model_dump_json(indent=2))
+    else:
+        print_themes(console, result, limit)
+
+
+@app.command()
+def draft(
+    ctx: typer.Context,
+    output: Annotated[Path | None, typer.Option(
+        "-o", "--output", help="Also write the Markdown document here.")] = None,
+    json_out: Annotated[Path | None, typer.Option(
+        "--json", help="Also write the JSON document here.")] = None,
+    diff: Annotated[tuple[str, str] | None, typer.Option(
+        "--diff", help="Show what changed between two saved versions (e.g. --diff v1 v2) "
+        "instead of drafting.")] = None,
+    vendor: Annotated[str | None, typer.Option(
+        "--vendor", help="Your company's name, so its people's words in transcripts are not "
+        "taken as customer evidence (env ICP_VENDOR).")] = None,
+) -> None:
+    """Draft the ICP and buyer personas from the evidence; saved as a new version.
+
+    Every criterion, pain point, trigger, exclusion and persona cites verbatim quotes that
+    are checked against the store before saving; what the data cannot support is listed
+    under notes.
+    """
+    settings: Settings = ctx.obj
+    if vendor is not None:
+        settings = settings.model_copy(update={"vendor": vendor})
+    try:
+        if diff:
+            home = settings.workspace()
+            a, b = (versions.load(home, ref) for ref in diff)
+            changes = versions.diff(a, b)
+            typer.echo("\n".join(changes) if changes else f"{diff[0]} and {diff[1]} are the same")
+            return
+        ws = Workspace.open(settings)
+        if ws.store.count() == 0:
+            raise fail("the evidence store is empty: run `icp ingest FILES` first")
+        outcome = draft_icp(ws)
+    except (StoreError, EmbeddingSpecError, versions.VersionError) as exc:
+        raise fail(str(exc)) from None
+    if output:
+        versions.atomic_write(output, outcome.markdown)
+    if json_out:
+        versions.atomic_write(json_out, outcome.doc.model_dump_json(indent=2))
+    print_draft(console, outcome.doc, outcome.path)
 
 
 @app.command()

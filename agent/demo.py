@@ -9,11 +9,13 @@ from pathlib import Path
 from rich.console import Console
 from rich.rule import Rule
 
-from agent.render import IngestBar, print_hits, print_summary
+from agent.pipeline import Workspace, draft_icp, mine_store
+from agent.render import IngestBar, print_draft, print_hits, print_summary, print_themes
 from agent.settings import Settings
 from retrieval.ingest import Ingestor
 from retrieval.search import search
 
+DEMO_VENDOR = "Pipewise"  # the fictional vendor of the sample evidence
 DEMO_QUERIES = (
     "duplicate records in the CRM",
     "forecast takes hours of spreadsheet work",
@@ -28,19 +30,28 @@ def sample_data_dir() -> Path:
 def run_demo(settings: Settings, console: Console, keep: Path | None = None) -> bool:
     with tempfile.TemporaryDirectory(prefix="icp-demo-") as tmp:
         home = keep or Path(tmp)
-        demo_settings = settings.model_copy(update={"home": home, "chroma_url": None})
+        demo_settings = settings.model_copy(
+            update={"home": home, "chroma_url": None, "vendor": settings.vendor or DEMO_VENDOR})
         console.print(Rule("icp demo"))
         console.print(f"Workspace: {home}  ·  embeddings: {demo_settings.embeddings}  ·  "
                       f"LLM: {demo_settings.llm}")
-        embedder = demo_settings.embedder()
-        store = demo_settings.store(embedder)
+        ws = Workspace.open(demo_settings)
         console.print(Rule("1. ingest the bundled win-loss notes, tickets and call transcripts"))
         with IngestBar(console) as bar:
-            summary = Ingestor(store, embedder, progress=bar).ingest([sample_data_dir()])
-        print_summary(console, summary, store.count())
+            summary = Ingestor(ws.store, ws.embedder, progress=bar).ingest([sample_data_dir()])
+        print_summary(console, summary, ws.store.count())
         console.print(Rule("2. search the evidence"))
         for query in DEMO_QUERIES:
-            print_hits(console, query, search(store, embedder, query, k=3))
+            print_hits(console, query, search(ws.store, ws.embedder, query, k=3))
+        console.print(Rule("3. mine the recurring pain points"))
+        _, mining = mine_store(ws)
+        print_themes(console, mining, limit=5)
+        console.print(Rule("4. draft the ICP and buyer personas (every claim cited)"))
+        outcome = draft_icp(ws)
+        console.print(outcome.markdown, markup=False, highlight=False)
+        print_draft(console, outcome.doc, outcome.path)
         if keep:
             console.print(f"Workspace kept: try  icp --home {keep} search \"lead routing\"")
+        else:
+            console.print("The demo workspace is temporary; run `icp demo --keep DIR` to keep it.")
         return summary.ok

@@ -15,8 +15,10 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from agent.icp.model import ICPDocument
 from retrieval.ingest import FileResult, IngestSummary
 from retrieval.ingest import Progress as IngestProgress
+from retrieval.mining.models import MiningResult
 from retrieval.store import Hit
 
 MAX_PROBLEMS_SHOWN = 5
@@ -110,3 +112,35 @@ def print_hits(console: Console, query: str, hits: list[Hit]) -> None:
 def _snippet(text: str, limit: int = 400) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def print_themes(console: Console, result: MiningResult, limit: int = 15) -> None:
+    if not result.themes:
+        console.print(f"No recurring pain points in {result.chunks} chunks "
+                      f"({result.statements} problem statements). Ingest more evidence.")
+        return
+    console.print(f"[bold]{len(result.themes)} themes[/] from {result.statements} problem "
+                  f"statements in {result.chunks} chunks; {result.outliers} outliers "
+                  f"({result.outlier_share:.0%}).")
+    for rank, theme in enumerate(result.themes[:limit], start=1):
+        kinds = ", ".join(f"{k} {v}" for k, v in theme.by_kind.items())
+        outcomes = ", ".join(f"{k} {v}" for k, v in theme.by_outcome.items())
+        console.print(f"\n[bold]{rank}. {escape(theme.label)}[/]  [dim]{theme.size} mentions · "
+                      f"{theme.accounts} accounts · {kinds} · {outcomes}[/]")
+        for quote in theme.quotes[:3]:
+            console.print(f"   “{escape(_snippet(quote.quote, 200))}” "
+                          f"[dim]{escape(quote.source_id)}[/]")
+    if len(result.themes) > limit:
+        console.print(f"\n… and {len(result.themes) - limit} more themes (use --json for all).")
+
+
+def print_draft(console: Console, doc: ICPDocument, path: Path) -> None:
+    console.print(f"[bold green]ICP v{doc.version}[/] saved to {path} "
+                  f"(and {path.with_suffix('.md')})")
+    console.print(doc.summary)
+    console.print(f"{len(doc.criteria)} criteria, {len(doc.pain_points)} pain points, "
+                  f"{len(doc.triggers)} triggers, {len(doc.exclusions)} exclusions, "
+                  f"{len(doc.personas)} personas; {doc.grounding.checked} quotes verified, "
+                  f"{doc.grounding.dropped} dropped.")
+    for note in doc.notes:
+        console.print(f"[yellow]· {escape(note)}[/]")

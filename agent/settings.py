@@ -27,6 +27,8 @@ class Settings(BaseSettings):
                             description="minilm | hf:PATH | openai:MODEL | hash:DIM")
     embed_batch_size: int = Field(default=64, ge=1)
     llm: str = Field(default="none", description="none | openai:MODEL")
+    vendor: str = Field(default="", description="your company's name: its people's words "
+                        "in transcripts are not customer evidence")
 
     def workspace(self) -> Path:
         home = self.home.expanduser()

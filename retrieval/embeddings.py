@@ -100,7 +100,9 @@ class Embedder:
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
         from langchain_huggingface import HuggingFaceEmbeddings
+        from transformers.utils import logging as hf_logging
 
+        hf_logging.disable_progress_bar()  # no "Loading weights" bars in a CLI's output
         log.info("loading embedding model %s", self.model_id)
         return HuggingFaceEmbeddings(
             model_name=self._model_path(),

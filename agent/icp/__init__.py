@@ -1,0 +1,1 @@
+"""The ICP document: model, statistics, drafting, versions and rendering."""

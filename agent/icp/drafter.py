@@ -1,0 +1,119 @@
+"""The offline drafting engine: an ICP from the evidence in the store, every claim cited.
+
+Deterministic: the same store gives the same document (apart from its version and time).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from agent.icp.criteria import learn_criteria
+from agent.icp.grounding import ground
+from agent.icp.model import Criterion, ICPDocument, PainPoint
+from agent.icp.signals import find_personas, find_triggers
+from retrieval.corpus import Corpus
+from retrieval.mining.models import MiningResult, Theme
+
+MAX_PAINS = 8
+PAIN_CRITERIA = 3
+LOSS_SHARE = 0.7
+
+
+def _won(theme: Theme) -> int:
+    return theme.by_outcome.get("won", 0)
+
+
+def pain_points(mining: MiningResult) -> list[PainPoint]:
+    ranked = sorted(mining.themes, key=lambda t: (-t.weight, -t.size, t.id))
+    return [
+        PainPoint(theme_id=t.id, label=t.label, size=t.size, weight=t.weight,
+                  accounts=t.accounts, by_kind=t.by_kind, by_outcome=t.by_outcome,
+                  evidence=t.quotes)
+        for t in ranked[:MAX_PAINS]
+    ]
+
+
+def pain_criteria(mining: MiningResult) -> list[Criterion]:
+    """Pains the best customers share become criteria a prospect can be checked for."""
+    out = []
+    for t in sorted(mining.themes, key=lambda t: (-_won(t), -t.size, t.id)):
+        if _won(t) * 2 < t.size or t.accounts < 2:
+            continue
+        out.append(Criterion(
+            attribute="pain", values=[t.label], kind="pain",
+            statement=(f"Has the pain “{t.label}”: {t.size} statements from {t.accounts} "
+                       f"accounts, {_won(t)} from won customers"),
+            support=t.size, wins=_won(t), win_rate=round(_won(t) / t.size, 4),
+            confidence="medium" if t.accounts >= 3 else "low",
+            evidence=[q for q in t.quotes if q.outcome == "won"] or t.quotes,
+        ))
+        if len(out) == PAIN_CRITERIA:
+            break
+    return out
+
+
+def loss_exclusions(mining: MiningResult) -> list[Criterion]:
+    """Themes voiced mostly in lost or churned deals: who (or what) not to target."""
+    out = []
+    for t in mining.themes:
+        bad = t.by_outcome.get("lost", 0) + t.by_outcome.get("churned", 0)
+        if t.size < 2 or t.accounts < 2 or bad < LOSS_SHARE * t.size:
+            continue
+        out.append(Criterion(
+            attribute="loss_theme", values=[t.label], kind="exclusion",
+            statement=(f"Deals lost or churned over “{t.label}”: {bad} of {t.size} mentions, "
+                       f"{t.accounts} accounts"),
+            support=t.size, wins=_won(t), win_rate=round(_won(t) / t.size, 4),
+            confidence="medium" if t.accounts >= 3 else "low",
+            evidence=[q for q in t.quotes if q.outcome in ("lost", "churned")] or t.quotes,
+        ))
+    return out
+
+
+def summarise(doc: ICPDocument) -> str:
+    parts = []
+    firmo = [c for c in doc.criteria if c.kind in ("firmographic", "technographic")]
+    if firmo:
+        parts.append("Best-fit accounts: " + "; ".join(
+            f"{c.attribute} {', '.join(c.values)} (win rate {c.win_rate:.0%} vs "
+            f"{c.baseline_win_rate:.0%})" for c in firmo[:4]) + ".")
+    else:
+        parts.append("No firmographic or technographic attribute separates wins from losses "
+                     "in this evidence.")
+    if doc.pain_points:
+        parts.append("Top recurring pains: " + "; ".join(
+            p.label for p in doc.pain_points[:3]) + ".")
+    if doc.exclusions:
+        parts.append("Avoid: " + "; ".join(", ".join(c.values) for c in doc.exclusions[:3]) + ".")
+    return " ".join(parts)
+
+
+def draft(corpus: Corpus, mining: MiningResult, vendor: str = "") -> ICPDocument:
+    learned = learn_criteria(corpus)
+    doc = ICPDocument(
+        created_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        engine="offline",
+        inputs={
+            "chunks": len(corpus.chunks),
+            "sources": len({str(c.meta.get("source_file")) for c in corpus.chunks}),
+            "closed_deals": learned.deals,
+            "accounts": len(corpus.accounts()),
+            "statements": mining.statements,
+            "themes": len(mining.themes),
+        },
+        criteria=learned.criteria + pain_criteria(mining),
+        pain_points=pain_points(mining),
+        triggers=find_triggers(corpus, vendor),
+        personas=find_personas(corpus, vendor),
+        exclusions=learned.exclusions + loss_exclusions(mining),
+        notes=list(learned.notes),
+    )
+    if not doc.personas:
+        doc.notes.append("No buyer personas: no customer roles in transcripts or tickets.")
+    if not doc.triggers:
+        doc.notes.append("No buying triggers seen at two or more accounts.")
+    if not mining.themes:
+        doc.notes.append("No recurring pain points: too few problem statements in the evidence.")
+    doc = ground(doc, corpus)
+    doc.summary = summarise(doc)
+    return doc

@@ -1,0 +1,68 @@
+"""Evidence verification: every quote must appear verbatim in the chunk it cites.
+
+Run on every ICP before it is saved, whichever engine wrote it. A claim left without
+verified evidence is dropped and counted, never saved.
+"""
+
+from __future__ import annotations
+
+import re
+
+from agent.icp.model import ICPDocument
+from retrieval.corpus import Corpus
+from retrieval.mining.models import Evidence
+
+_SPACE = re.compile(r"\s+")
+
+
+def _norm(text: str) -> str:
+    return _SPACE.sub(" ", text).strip()
+
+
+class Verifier:
+    def __init__(self, corpus: Corpus) -> None:
+        self.by_id = {c.id: _norm(c.text) for c in corpus.chunks}
+        self.by_source: dict[str, list[str]] = {}
+        for chunk in corpus.chunks:
+            self.by_source.setdefault(str(chunk.meta.get("source_id")), []).append(chunk.id)
+
+    def check(self, evidence: Evidence) -> bool:
+        """True when the quote is verbatim (up to whitespace) in the cited chunk; fills
+        ``chunk_id`` when only the source id was given."""
+        quote = _norm(evidence.quote)
+        if len(quote) < 3:
+            return False
+        candidates = [evidence.chunk_id] if evidence.chunk_id in self.by_id else \
+            self.by_source.get(evidence.source_id, [])
+        for chunk_id in candidates:
+            if quote in self.by_id[chunk_id]:
+                evidence.chunk_id = chunk_id
+                return True
+        return False
+
+
+def ground(doc: ICPDocument, corpus: Corpus) -> ICPDocument:
+    """Drop unverifiable quotes, then claims with no evidence left; record the counts."""
+    verifier = Verifier(corpus)
+    checked = dropped = 0
+    examples: list[str] = list(doc.grounding.dropped_examples)
+    for group_name in ("criteria", "pain_points", "triggers", "personas", "exclusions"):
+        kept_entries = []
+        for entry in getattr(doc, group_name):
+            good = []
+            for ev in entry.evidence:
+                checked += 1
+                if verifier.check(ev):
+                    good.append(ev)
+                else:
+                    dropped += 1
+                    if len(examples) < 10:
+                        examples.append(f"{ev.source_id}: “{ev.quote[:120]}”")
+            if good:
+                entry.evidence = good
+                kept_entries.append(entry)
+        setattr(doc, group_name, kept_entries)
+    doc.grounding.checked += checked
+    doc.grounding.dropped += dropped
+    doc.grounding.dropped_examples = examples
+    return doc

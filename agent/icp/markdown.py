@@ -1,0 +1,67 @@
+"""Render an ICP document as Markdown a revops team can read and share."""
+
+from __future__ import annotations
+
+from agent.icp.model import Criterion, ICPDocument
+from retrieval.mining.models import Evidence
+
+
+def _cite(ev: Evidence) -> str:
+    who = ", ".join(x for x in (ev.account, ev.outcome, ev.speaker) if x)
+    return f"  - “{ev.quote}” — `{ev.source_id}`" + (f" ({who})" if who else "")
+
+
+def _criteria(title: str, items: list[Criterion]) -> list[str]:
+    if not items:
+        return []
+    lines = [f"## {title}", ""]
+    for c in items:
+        lines.append(f"- **{c.statement}** · support {c.support} · confidence {c.confidence}")
+        lines += [_cite(e) for e in c.evidence]
+    return lines + [""]
+
+
+def render(doc: ICPDocument) -> str:
+    version = doc.version or "{version}"
+    lines = [f"# Ideal customer profile v{version}", "",
+             f"_Drafted {doc.created_at} by the {doc.engine} engine from "
+             + ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in doc.inputs.items()) + "._", ""]
+    if doc.summary:
+        lines += [doc.summary, ""]
+    firmo = [c for c in doc.criteria if c.kind in ("firmographic", "technographic")]
+    lines += _criteria("Firmographic and technographic criteria", firmo)
+    lines += _criteria("Pain criteria", [c for c in doc.criteria if c.kind == "pain"])
+    if doc.pain_points:
+        lines += ["## Recurring pain points", ""]
+        for p in doc.pain_points:
+            outcomes = ", ".join(f"{k} {v}" for k, v in p.by_outcome.items())
+            kinds = ", ".join(f"{k} {v}" for k, v in p.by_kind.items())
+            lines.append(f"- **{p.label}** — {p.size} mentions, {p.accounts} accounts "
+                         f"({kinds}; {outcomes})" + (f". {p.summary}" if p.summary else ""))
+            lines += [_cite(e) for e in p.evidence]
+        lines.append("")
+    lines += _criteria("Buying triggers", doc.triggers)
+    lines += _criteria("Exclusions (who not to target)", doc.exclusions)
+    if doc.personas:
+        lines += ["## Buyer personas", ""]
+        for p in doc.personas:
+            lines += [f"### {p.role}", "",
+                      f"Titles: {', '.join(p.titles)} · {p.mentions} mentions at "
+                      f"{len(p.accounts)} accounts", ""]
+            if p.summary:
+                lines += [p.summary, ""]
+            for label, items in (("Goals", p.goals), ("Pains", p.pains),
+                                 ("Objections", p.objections)):
+                if items:
+                    lines.append(f"**{label}**")
+                    lines += [f"- “{q}”" for q in items]
+                    lines.append("")
+            lines.append("Evidence:")
+            lines += [_cite(e) for e in p.evidence]
+            lines.append("")
+    lines += ["## What the data could not support", ""]
+    lines += [f"- {n}" for n in doc.notes] or ["- (nothing noted)"]
+    g = doc.grounding
+    lines += ["", f"_Grounding: {g.checked} quotes checked against the evidence store, "
+              f"{g.dropped} dropped as unverifiable._", ""]
+    return "\n".join(lines)

@@ -1,0 +1,138 @@
+"""Buying triggers and persona signals found in the evidence by cue patterns.
+
+Every item is a verbatim sentence of a chunk, so it can be cited and verified.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from agent.icp.model import Criterion, Persona
+from retrieval.corpus import Account, Corpus, EvidenceChunk
+from retrieval.mining.models import Evidence
+from retrieval.mining.roles import is_vendor_side, role_family
+from retrieval.mining.statements import PROBLEM_CUES, sentences
+
+TRIGGERS: dict[str, re.Pattern[str]] = {
+    "New revenue leader": re.compile(
+        r"\b(hired|new|joined|appointed)\b.{0,30}\b(cro|vp|head|chief|director)\b|"
+        r"\bnew (cro|head of|vp)", re.I),
+    "Funding round": re.compile(r"\braised\b|series [a-f]\b|funding round|\bipo\b", re.I),
+    "Acquisition or merger": re.compile(r"\bacqui(red|sition|ring)\b|\bmerger\b", re.I),
+    "Sales team growth or expansion": re.compile(
+        r"\bhiring\b.{0,30}\breps?\b|scaling the sales|from \d+ to \d+ reps|"
+        r"expand(ing)? (into|to)|\bexpansion\b", re.I),
+    "Board or leadership pressure": re.compile(
+        r"\bboard\b.{0,40}\b(asked|wants|meeting|trusts|defend)|before the board|"
+        r"take that to the board", re.I),
+    "Deadline event": re.compile(r"\b(sales )?kickoff\b|before (their|our|the) \w+ (meeting|round)",
+                                 re.I),
+}
+_GOAL = re.compile(r"\b(want|wanted|need|needed|goal|so that|so we|trust|one source of truth|"
+                   r"saves?|budget is approved|champion|would have changed)\b", re.I)
+_OBJECTION = re.compile(r"\b(concern|worry|worried|if it adds|not sure|too expensive|security "
+                        r"review|another tool|procurement|without engineering|hesitant|risk)\b",
+                        re.I)
+MIN_TRIGGER_ACCOUNTS = 2
+
+
+def _evidence(chunk: EvidenceChunk, quote: str, accounts: dict[str, Account]) -> Evidence:
+    account = str(chunk.meta.get("account", ""))
+    known = accounts.get(account.lower())
+    outcome = str(chunk.meta.get("outcome") or (known.outcome if known else ""))
+    return Evidence(source_id=str(chunk.meta.get("source_id")), quote=quote, chunk_id=chunk.id,
+                    kind=str(chunk.meta.get("kind", "")), account=account, outcome=outcome,
+                    speaker=str(chunk.meta.get("speaker", "")))
+
+
+def _customer_sentences(chunk: EvidenceChunk, vendor: str) -> list[str]:
+    if chunk.meta.get("kind") == "transcript" and is_vendor_side(
+            str(chunk.meta.get("role", "")), vendor):
+        return []
+    return list(sentences(chunk.text))
+
+
+def find_triggers(corpus: Corpus, vendor: str = "") -> list[Criterion]:
+    accounts = corpus.accounts()
+    hits: dict[str, list[Evidence]] = defaultdict(list)
+    for chunk in corpus.chunks:
+        for sentence in _customer_sentences(chunk, vendor):
+            for name, pattern in TRIGGERS.items():
+                if pattern.search(sentence):
+                    hits[name].append(_evidence(chunk, sentence, accounts))
+    triggers = []
+    for name, evidence in hits.items():
+        names = {e.account.lower() for e in evidence if e.account}
+        if len(names) < MIN_TRIGGER_ACCOUNTS:
+            continue
+        won = {e.account.lower() for e in evidence if e.outcome == "won"}
+        evidence.sort(key=lambda e: (e.outcome != "won", e.source_id))
+        triggers.append(Criterion(
+            attribute="trigger", values=[name], kind="trigger",
+            statement=f"{name}: seen at {len(names)} accounts ({len(won)} of them won)",
+            support=len(names), wins=len(won),
+            confidence="medium" if len(won) >= 3 else "low", evidence=evidence[:4],
+        ))
+    triggers.sort(key=lambda c: (-(c.wins or 0), -c.support, c.values[0]))
+    return triggers
+
+
+@dataclass
+class _PersonaDraft:
+    titles: set[str] = field(default_factory=set)
+    accounts: set[str] = field(default_factory=set)
+    mentions: int = 0
+    goals: list[Evidence] = field(default_factory=list)
+    pains: list[Evidence] = field(default_factory=list)
+    objections: list[Evidence] = field(default_factory=list)
+
+
+def find_personas(corpus: Corpus, vendor: str = "", limit: int = 3) -> list[Persona]:
+    """Buyer personas from the roles of customer speakers and ticket requesters."""
+    accounts = corpus.accounts()
+    drafts: dict[str, _PersonaDraft] = defaultdict(_PersonaDraft)
+    for chunk in corpus.chunks:
+        role = str(chunk.meta.get("role", ""))
+        if not role or chunk.meta.get("kind") not in ("transcript", "ticket"):
+            continue
+        if chunk.meta.get("kind") == "transcript" and is_vendor_side(role, vendor):
+            continue
+        family = role_family(role)
+        if family is None:
+            continue
+        draft = drafts[family]
+        draft.titles.add(role)
+        draft.mentions += 1
+        if chunk.meta.get("account"):
+            draft.accounts.add(str(chunk.meta["account"]))
+        for sentence in sentences(chunk.text):
+            if len(sentence.split()) < 4:
+                continue
+            ev = _evidence(chunk, sentence, accounts)
+            if _OBJECTION.search(sentence):
+                draft.objections.append(ev)
+            elif _GOAL.search(sentence):
+                draft.goals.append(ev)
+            elif PROBLEM_CUES.search(sentence):
+                draft.pains.append(ev)
+    personas = []
+    for family, d in drafts.items():
+        if d.mentions < 2 and len(d.accounts) < 2:
+            continue
+        chosen = d.pains[:limit] + d.goals[:limit] + d.objections[:limit]
+        if not chosen:
+            continue
+        personas.append(Persona(
+            role=family, titles=sorted(d.titles), mentions=d.mentions,
+            accounts=sorted(d.accounts),
+            goals=[e.quote for e in d.goals[:limit]], pains=[e.quote for e in d.pains[:limit]],
+            objections=[e.quote for e in d.objections[:limit]], evidence=chosen,
+        ))
+    def won_accounts(p: Persona) -> int:
+        return sum(1 for a in p.accounts
+                   if (known := accounts.get(a.lower())) and known.outcome == "won")
+
+    personas.sort(key=lambda p: (-won_accounts(p), -len(p.accounts), -p.mentions, p.role))
+    return personas

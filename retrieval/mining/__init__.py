@@ -1,0 +1,1 @@
+"""Pain-point mining: problem statements -> embeddings -> deterministic themes."""

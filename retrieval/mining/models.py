@@ -1,0 +1,44 @@
+"""Pydantic models shared by mining and drafting: evidence quotes and themes."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+
+class Evidence(BaseModel):
+    """A verbatim quote and the chunk it came from (``source_id`` = file#row/turn)."""
+
+    source_id: str
+    quote: str = Field(min_length=1)
+    chunk_id: str = ""
+    kind: str = ""
+    account: str = ""
+    outcome: str = ""
+    speaker: str = ""
+
+
+class Theme(BaseModel):
+    id: str
+    label: str
+    keyphrases: list[str]
+    size: int
+    accounts: int
+    weight: float = Field(description="statement count weighted toward won customers")
+    by_kind: dict[str, int]
+    by_outcome: dict[str, int]
+    by_segment: dict[str, int]
+    quotes: list[Evidence]
+    statement_ids: list[str]
+    label_source: str = "keyphrases"
+
+
+class MiningResult(BaseModel):
+    chunks: int
+    statements: int
+    outliers: int
+    themes: list[Theme]
+    params: dict[str, float | int]
+
+    @property
+    def outlier_share(self) -> float:
+        return self.outliers / self.statements if self.statements else 0.0
