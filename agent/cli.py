@@ -12,8 +12,10 @@ from typing import Annotated, Any
 import typer
 from pydantic import ValidationError
 from rich.console import Console
+from rich.markup import escape
 
 from agent.icp import versions
+from agent.llm.client import LLMError
 from agent.pipeline import Workspace, draft_icp, mine_store
 from agent.render import IngestBar, print_draft, print_hits, print_summary, print_themes
 from agent.settings import Settings
@@ -149,8 +151,12 @@ def mine(
     settings: Settings = ctx.obj
     try:
         ws = Workspace.open(settings)
-        _, result = mine_store(ws, kind.kind().value if kind.kind() else None)
-    except (StoreError, EmbeddingSpecError) as exc:
+        analysis = mine_store(ws, kind.kind().value if kind.kind() else None)
+        result = analysis.mining
+        if analysis.assistant is not None:
+            for note in analysis.assistant.report.notes(ws.model):
+                err_console.print(f"[yellow]! {escape(note)}[/]")
+    except (StoreError, EmbeddingSpecError, LLMError) as exc:
         raise fail(str(exc)) from None
     if as_json:
         typer.echo(result.model_dump_json(indent=2))
@@ -192,7 +198,7 @@ def draft(
         if ws.store.count() == 0:
             raise fail("the evidence store is empty: run `icp ingest FILES` first")
         outcome = draft_icp(ws)
-    except (StoreError, EmbeddingSpecError, versions.VersionError) as exc:
+    except (StoreError, EmbeddingSpecError, versions.VersionError, LLMError) as exc:
         raise fail(str(exc)) from None
     if output:
         versions.atomic_write(output, outcome.markdown)

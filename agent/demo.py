@@ -44,7 +44,7 @@ def run_demo(settings: Settings, console: Console, keep: Path | None = None) -> 
         for query in DEMO_QUERIES:
             print_hits(console, query, search(ws.store, ws.embedder, query, k=3))
         console.print(Rule("3. mine the recurring pain points"))
-        _, mining = mine_store(ws)
+        mining = mine_store(ws).mining
         print_themes(console, mining, limit=5)
         console.print(Rule("4. draft the ICP and buyer personas (every claim cited)"))
         outcome = draft_icp(ws)

@@ -6,13 +6,20 @@ The CLI, the demo and (later) the chat agent call these, so each job is written 
 from __future__ import annotations
 
 import logging
+import os
 from dataclasses import dataclass
 from pathlib import Path
+
+from langchain_core.language_models import BaseChatModel
 
 from agent.icp import versions
 from agent.icp.drafter import draft
 from agent.icp.markdown import render
 from agent.icp.model import ICPDocument
+from agent.llm.assist import Assistant
+from agent.llm.calllog import CallLog
+from agent.llm.client import StructuredLLM, build_chat_model, parse_llm_spec
+from agent.llm.redact import is_local_endpoint
 from agent.settings import Settings
 from retrieval.corpus import Corpus
 from retrieval.embeddings import Embedder
@@ -25,26 +32,57 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class Workspace:
-    """Settings plus the embedder and store built from them, made once per job."""
+    """Settings plus the embedder, store and (optional) chat model built from them."""
 
     settings: Settings
     embedder: Embedder
     store: EvidenceStore
+    chat: BaseChatModel | None = None  # the LLM seam; None = offline engine
+    model: str = ""
 
     @classmethod
-    def open(cls, settings: Settings) -> Workspace:
+    def open(cls, settings: Settings, chat: BaseChatModel | None = None) -> Workspace:
+        """Build the parts; ``chat`` overrides the model named by ``settings.llm``."""
         embedder = settings.embedder()
-        return cls(settings, embedder, settings.store(embedder))
+        model = parse_llm_spec(settings.llm) or ""
+        if chat is None and model:
+            chat = build_chat_model(model, settings.llm_timeout)
+        return cls(settings, embedder, settings.store(embedder), chat, model or "chat-model")
 
     @property
     def home(self) -> Path:
         return self.settings.workspace()
 
+    def assistant(self, corpus: Corpus) -> Assistant | None:
+        if self.chat is None:
+            return None
+        base_url = os.environ.get("OPENAI_BASE_URL", "")
+        llm = StructuredLLM(
+            self.chat, self.model, CallLog(self.home / "logs.db"),
+            method=self.settings.llm_method, max_attempts=self.settings.llm_max_attempts,
+            probe_cache=self.home / "llm_probe.json", endpoint=base_url,
+        )
+        redact_pii = self.settings.redact_pii
+        if redact_pii is None:
+            redact_pii = not is_local_endpoint(base_url)
+        return Assistant(llm, corpus, redact_pii=redact_pii)
 
-def mine_store(ws: Workspace, kind: str | None = None) -> tuple[Corpus, MiningResult]:
+
+@dataclass
+class Analysis:
+    corpus: Corpus
+    mining: MiningResult
+    assistant: Assistant | None
+
+
+def mine_store(ws: Workspace, kind: str | None = None) -> Analysis:
+    """Mine the store; with an LLM configured, themes also get LLM labels."""
     corpus = Corpus.load(ws.store, with_vectors=True)
-    return corpus, mine(corpus, ws.embedder.embed_documents, kind=kind,
-                        vendor=ws.settings.vendor)
+    mining = mine(corpus, ws.embedder.embed_documents, kind=kind, vendor=ws.settings.vendor)
+    assistant = ws.assistant(corpus)
+    if assistant is not None:
+        assistant.label_themes(mining)
+    return Analysis(corpus, mining, assistant)
 
 
 @dataclass
@@ -55,9 +93,13 @@ class DraftOutcome:
 
 
 def draft_icp(ws: Workspace) -> DraftOutcome:
-    """Mine, draft (offline engine), verify every quote, save as the next version."""
-    corpus, mining = mine_store(ws)
-    doc = draft(corpus, mining, vendor=ws.settings.vendor)
+    """Mine, draft, let the LLM (if any) write labels and prose, verify, save."""
+    analysis = mine_store(ws)
+    doc = draft(analysis.corpus, analysis.mining, vendor=ws.settings.vendor)
+    if analysis.assistant is not None:
+        analysis.assistant.summarise(doc)
+        analysis.assistant.describe_personas(doc)
+        analysis.assistant.finish(doc)
     path = versions.save(ws.home, doc, render(doc))
     markdown = path.with_suffix(".md").read_text(encoding="utf-8")
     log.info("saved ICP v%d to %s", doc.version, path)

@@ -27,6 +27,14 @@ class Settings(BaseSettings):
                             description="minilm | hf:PATH | openai:MODEL | hash:DIM")
     embed_batch_size: int = Field(default=64, ge=1)
     llm: str = Field(default="none", description="none | openai:MODEL")
+    llm_timeout: float = Field(default=60.0, gt=0, description="seconds per model call")
+    llm_max_attempts: int = Field(default=3, ge=1, le=10,
+                                  description="attempts per call (first try + re-asks)")
+    llm_method: str = Field(default="auto", description="auto | json_schema | "
+                            "function_calling | json_mode (auto probes the endpoint)")
+    redact_pii: bool | None = Field(default=None, description="redact e-mails and phone "
+                                    "numbers in prompts; default: yes unless the endpoint "
+                                    "is on this machine")
     vendor: str = Field(default="", description="your company's name: its people's words "
                         "in transcripts are not customer evidence")
 

@@ -28,7 +28,7 @@ def pain_points(mining: MiningResult) -> list[PainPoint]:
     return [
         PainPoint(theme_id=t.id, label=t.label, size=t.size, weight=t.weight,
                   accounts=t.accounts, by_kind=t.by_kind, by_outcome=t.by_outcome,
-                  evidence=t.quotes)
+                  summary=t.summary, evidence=t.quotes)
         for t in ranked[:MAX_PAINS]
     ]
 

@@ -40,6 +40,13 @@ class Verifier:
                 return True
         return False
 
+    def locate(self, quote: str, chunk_ids: list[str]) -> str | None:
+        """The first of ``chunk_ids`` whose text holds ``quote`` verbatim, if any."""
+        normalised = _norm(quote).strip("\"“”' ")
+        if len(normalised) < 3:
+            return None
+        return next((c for c in chunk_ids if normalised in self.by_id.get(c, "")), None)
+
 
 def ground(doc: ICPDocument, corpus: Corpus) -> ICPDocument:
     """Drop unverifiable quotes, then claims with no evidence left; record the counts."""

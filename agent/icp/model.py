@@ -55,6 +55,8 @@ class Grounding(BaseModel):
     checked: int = 0
     dropped: int = 0
     dropped_examples: list[str] = []
+    llm_claims: int = 0
+    llm_claims_dropped: int = 0
 
 
 class ICPDocument(BaseModel):

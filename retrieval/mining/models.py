@@ -30,6 +30,7 @@ class Theme(BaseModel):
     quotes: list[Evidence]
     statement_ids: list[str]
     label_source: str = "keyphrases"
+    summary: str = ""
 
 
 class MiningResult(BaseModel):

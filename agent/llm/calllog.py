@@ -1,0 +1,68 @@
+"""Every model call logged to ``logs.db`` in the workspace (simonw/llm style)."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+SCHEMA = """
+create table if not exists calls (
+  id integer primary key,
+  ts text not null,
+  task text not null,
+  prompt_version text not null,
+  prompt_sha256 text not null,
+  model text not null,
+  method text not null,
+  attempt integer not null,
+  ok integer not null,
+  input_tokens integer,
+  output_tokens integer,
+  latency_ms integer not null,
+  error text
+)
+"""
+
+
+@dataclass
+class CallRecord:
+    task: str
+    prompt_version: str
+    prompt_sha256: str
+    model: str
+    method: str
+    attempt: int
+    ok: bool
+    latency_ms: int
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+    error: str = ""
+
+
+class CallLog:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with self._connect() as db:
+            db.execute(SCHEMA)
+
+    def _connect(self) -> sqlite3.Connection:
+        return sqlite3.connect(self.path, timeout=10)
+
+    def record(self, r: CallRecord) -> None:
+        with self._connect() as db:
+            db.execute(
+                "insert into calls (ts, task, prompt_version, prompt_sha256, model, method, "
+                "attempt, ok, input_tokens, output_tokens, latency_ms, error) "
+                "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (datetime.now(UTC).isoformat(timespec="milliseconds"), r.task, r.prompt_version,
+                 r.prompt_sha256, r.model, r.method, r.attempt, int(r.ok), r.input_tokens,
+                 r.output_tokens, r.latency_ms, r.error[:500]),
+            )
+
+    def rows(self) -> list[dict[str, object]]:
+        with self._connect() as db:
+            db.row_factory = sqlite3.Row
+            return [dict(r) for r in db.execute("select * from calls order by id")]

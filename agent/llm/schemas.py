@@ -1,0 +1,27 @@
+"""What the LLM must answer, as constrained pydantic models (validated, then re-asked)."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+
+class ThemeLabel(BaseModel):
+    """A name for one recurring pain point, with supporting verbatim quotes."""
+
+    label: str = Field(min_length=3, max_length=60)
+    summary: str = Field(min_length=10, max_length=300)
+    quotes: list[str] = Field(min_length=1, max_length=3)
+
+
+class ICPSummary(BaseModel):
+    """The summary paragraph of an ideal customer profile, with supporting quotes."""
+
+    summary: str = Field(min_length=40, max_length=1200)
+    quotes: list[str] = Field(min_length=1, max_length=4)
+
+
+class PersonaSummary(BaseModel):
+    """What one buyer persona is responsible for and wants, with supporting quotes."""
+
+    summary: str = Field(min_length=20, max_length=500)
+    quotes: list[str] = Field(min_length=1, max_length=3)
