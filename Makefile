@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+STAMP_IT := $(VENV)/.installed-integration
 
 .PHONY: setup demo test lint bench clean
 
@@ -14,20 +15,26 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# The integration tier's real llama.cpp server (builds from source the first time).
+$(STAMP_IT): $(STAMP)
+	$(BIN)/pip install --quiet -e '.[dev,integration]'
+	touch $(STAMP_IT)
+
 setup: $(STAMP)
 
 demo: setup
 	$(BIN)/icp demo
 
-test: setup
+test: $(STAMP_IT)
 	$(BIN)/ruff check .
-	$(BIN)/pytest -q
+	ICP_REQUIRE_INTEGRATION=1 $(BIN)/pytest -q
 
 lint: setup
 	$(BIN)/ruff check .
 
 bench: setup
 	$(BIN)/python benchmarks/ingest.py
+	$(BIN)/python benchmarks/mine_draft.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

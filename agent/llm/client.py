@@ -69,6 +69,14 @@ def build_chat_model(model: str, timeout: float) -> BaseChatModel:
                       max_retries=1, temperature=0)
 
 
+def _is_unreachable(exc: Exception) -> bool:
+    """A network failure or timeout: no point trying another request shape."""
+    import openai
+
+    return isinstance(exc, (openai.APIConnectionError, openai.APITimeoutError, TimeoutError,
+                            ConnectionError))
+
+
 def _is_endpoint_refusal(exc: Exception) -> bool:
     """A 4xx-style rejection of the request shape (not a network failure)."""
     status = getattr(exc, "status_code", None)
@@ -114,10 +122,11 @@ class StructuredLLM:
                 self.chat.with_structured_output(_Probe, method=method, include_raw=True).invoke(
                     [HumanMessage("Reply with ok set to true.")])
             except Exception as exc:
-                if _is_endpoint_refusal(exc):
-                    log.info("endpoint refuses %s: %s", method, exc)
-                    continue
-                raise LLMUnavailable(f"cannot reach the model {self.model}: {exc}") from exc
+                if _is_unreachable(exc):
+                    raise LLMUnavailable(f"cannot reach the model {self.model}: {exc}") from exc
+                # Servers reject an unsupported response format with 400, 422 or even 500.
+                log.info("endpoint refuses %s: %s", method, exc)
+                continue
             if self.probe_cache:
                 known = {}
                 if self.probe_cache.exists():

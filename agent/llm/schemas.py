@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from pydantic import BaseModel, Field
+
+Quote = Annotated[str, Field(min_length=8, max_length=600,
+                             description="copied word for word from the evidence")]
 
 
 class ThemeLabel(BaseModel):
@@ -10,18 +15,18 @@ class ThemeLabel(BaseModel):
 
     label: str = Field(min_length=3, max_length=60)
     summary: str = Field(min_length=10, max_length=300)
-    quotes: list[str] = Field(min_length=1, max_length=3)
+    quotes: list[Quote] = Field(min_length=1, max_length=3)
 
 
 class ICPSummary(BaseModel):
     """The summary paragraph of an ideal customer profile, with supporting quotes."""
 
     summary: str = Field(min_length=40, max_length=1200)
-    quotes: list[str] = Field(min_length=1, max_length=4)
+    quotes: list[Quote] = Field(min_length=1, max_length=4)
 
 
 class PersonaSummary(BaseModel):
     """What one buyer persona is responsible for and wants, with supporting quotes."""
 
     summary: str = Field(min_length=20, max_length=500)
-    quotes: list[str] = Field(min_length=1, max_length=3)
+    quotes: list[Quote] = Field(min_length=1, max_length=3)
