@@ -16,7 +16,7 @@ from rich.markup import escape
 
 from agent.icp import versions
 from agent.llm.client import LLMError
-from agent.pipeline import Workspace, draft_icp, mine_store
+from agent.pipeline import Workspace, draft_icp, mine_store, remember_mining
 from agent.render import IngestBar, print_draft, print_hits, print_summary, print_themes
 from agent.settings import Settings
 from retrieval.embeddings import EmbeddingSpecError
@@ -153,6 +153,7 @@ def mine(
         ws = Workspace.open(settings)
         analysis = mine_store(ws, kind.kind().value if kind.kind() else None)
         result = analysis.mining
+        kept = remember_mining(ws, result) if kind is KindOption.auto else None
         if analysis.assistant is not None:
             for note in analysis.assistant.report.notes(ws.model):
                 err_console.print(f"[yellow]! {escape(note)}[/]")
@@ -162,6 +163,9 @@ def mine(
         typer.echo(result.model_dump_json(indent=2))
     else:
         print_themes(console, result, limit)
+        if kept is not None:
+            console.print(f"\n{kept:.0%} of the previous run's themes are still here "
+                          "(matched by shared quotes).")
 
 
 @app.command()

@@ -24,7 +24,7 @@ from agent.settings import Settings
 from retrieval.corpus import Corpus
 from retrieval.embeddings import Embedder
 from retrieval.mining.models import MiningResult
-from retrieval.mining.themes import mine
+from retrieval.mining.themes import mine, stability
 from retrieval.store import EvidenceStore
 
 log = logging.getLogger(__name__)
@@ -83,6 +83,20 @@ def mine_store(ws: Workspace, kind: str | None = None) -> Analysis:
     if assistant is not None:
         assistant.label_themes(mining)
     return Analysis(corpus, mining, assistant)
+
+
+def remember_mining(ws: Workspace, result: MiningResult) -> float | None:
+    """Save this mining run; return the share of the previous run's themes it kept."""
+    path = ws.home / "mining" / "latest.json"
+    kept = None
+    if path.exists():
+        try:
+            kept = stability(MiningResult.model_validate_json(path.read_text()), result)
+        except ValueError:
+            log.warning("ignoring an unreadable previous mining run at %s", path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    versions.atomic_write(path, result.model_dump_json())
+    return kept
 
 
 @dataclass

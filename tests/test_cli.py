@@ -86,3 +86,14 @@ def test_demo_runs_offline_with_hashed_embeddings(env: Path, tmp_path: Path) -> 
     assert "6 files (6 added)" in result.output
     assert "Evidence for" in result.output
     assert (keep / "chroma").is_dir()
+
+
+def test_mine_reports_how_many_themes_survive_new_evidence(env: Path) -> None:
+    runner.invoke(app, ["ingest", str(SAMPLE_DATA / "winloss"), str(SAMPLE_DATA / "tickets")])
+    first = runner.invoke(app, ["mine"])
+    assert first.exit_code == 0 and "themes from" in first.output
+    assert "previous run" not in first.output
+    runner.invoke(app, ["ingest", str(SAMPLE_DATA / "transcripts")])
+    second = runner.invoke(app, ["mine"])
+    assert "of the previous run's themes are still here" in second.output
+    assert (env / "mining" / "latest.json").exists()
