@@ -1,0 +1,1 @@
+"""Prospect enrichment: safe fetching, page budget, extraction and page status."""
