@@ -14,10 +14,18 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.markup import escape
 
+from agent.classify import classify_url, load_icp
 from agent.icp import versions
 from agent.llm.client import LLMError
 from agent.pipeline import Workspace, draft_icp, mine_store, remember_mining
-from agent.render import IngestBar, print_draft, print_hits, print_summary, print_themes
+from agent.render import (
+    IngestBar,
+    print_classified,
+    print_draft,
+    print_hits,
+    print_summary,
+    print_themes,
+)
 from agent.settings import Settings
 from retrieval.embeddings import EmbeddingSpecError
 from retrieval.ingest import Ingestor
@@ -209,6 +217,32 @@ def draft(
     if json_out:
         versions.atomic_write(json_out, outcome.doc.model_dump_json(indent=2))
     print_draft(console, outcome.doc, outcome.path)
+
+
+@app.command()
+def classify(
+    ctx: typer.Context,
+    url: Annotated[str, typer.Argument(help="The prospect's website or domain (acme.com).")],
+    icp_file: Annotated[Path | None, typer.Option(
+        "--icp", help="ICP JSON to judge against (default: the newest version in the "
+        "workspace).")] = None,
+    allow_private: Annotated[bool, typer.Option(
+        "--allow-private", help="Allow private and loopback addresses (local sites, tests). "
+        "Refused by default.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+) -> None:
+    """Fetch a prospect's site safely, extract firmographics, technographics and signals
+    (each with its URL and quote), and score its fit against the ICP."""
+    settings: Settings = ctx.obj
+    try:
+        icp = load_icp(settings.workspace(), icp_file)
+    except versions.VersionError as exc:
+        raise fail(str(exc)) from None
+    result = classify_url(url, icp, allow_private=allow_private)
+    if as_json:
+        typer.echo(json.dumps(result.as_row(), indent=2, ensure_ascii=False))
+    else:
+        print_classified(console, result)
 
 
 @app.command()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import tempfile
 from importlib import resources
 from pathlib import Path
@@ -9,8 +10,17 @@ from pathlib import Path
 from rich.console import Console
 from rich.rule import Rule
 
+from agent.classify import classify_many
+from agent.demo_sites import SiteServer
 from agent.pipeline import Workspace, draft_icp, mine_store
-from agent.render import IngestBar, print_draft, print_hits, print_summary, print_themes
+from agent.render import (
+    IngestBar,
+    print_classified,
+    print_draft,
+    print_hits,
+    print_summary,
+    print_themes,
+)
 from agent.settings import Settings
 from retrieval.ingest import Ingestor
 from retrieval.search import search
@@ -50,6 +60,12 @@ def run_demo(settings: Settings, console: Console, keep: Path | None = None) -> 
         outcome = draft_icp(ws)
         console.print(outcome.markdown, markup=False, highlight=False)
         print_draft(console, outcome.doc, outcome.path)
+        console.print(Rule("5. classify sample prospects served on 127.0.0.x against the ICP"))
+        with SiteServer() as sites:
+            results = asyncio.run(classify_many(list(sites.urls.values()), outcome.doc,
+                                                allow_private=True))
+        for result in results:
+            print_classified(console, result)
         if keep:
             console.print(f"Workspace kept: try  icp --home {keep} search \"lead routing\"")
         else:

@@ -15,6 +15,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from agent.classify import Classified
 from agent.icp.model import ICPDocument
 from retrieval.ingest import FileResult, IngestSummary
 from retrieval.ingest import Progress as IngestProgress
@@ -144,3 +145,20 @@ def print_draft(console: Console, doc: ICPDocument, path: Path) -> None:
                   f"{doc.grounding.dropped} dropped.")
     for note in doc.notes:
         console.print(f"[yellow]· {escape(note)}[/]")
+
+
+def print_classified(console: Console, result: Classified) -> None:
+    p, fit = result.prospect, result.fit
+    score = "—" if fit.score is None else str(fit.score)
+    console.print(f"[bold]{escape(p.domain or p.input)}[/]  tier [bold]{fit.tier}[/] · score "
+                  f"{score} · confidence {fit.confidence:.0%} · site {p.fetch_status}")
+    facts = [(label, fact) for label, fact in (("industry", p.industry),
+                                                ("employees", p.employees),
+                                                ("country", p.country)) if fact]
+    for label, fact in facts:
+        quote = escape(_snippet(fact.quote, 120))
+        console.print(f"  {label}: {escape(fact.value)}  [dim]“{quote}” {escape(fact.url)}[/]")
+    if p.technologies:
+        console.print("  technologies: " + escape(", ".join(t.value for t in p.technologies)))
+    for reason in fit.reasons:
+        console.print(f"  {escape(reason)}")

@@ -1,0 +1,1 @@
+"""Fit classification of an enriched prospect against the ICP."""

@@ -1,0 +1,201 @@
+"""Deterministic fit scoring: each ICP criterion is a match, a mismatch or unknown.
+
+- The score (0-100) is the weighted share of *known* criteria that match, so missing
+  evidence never reads as a bad fit, pulled toward 50 by a small prior so that one
+  lucky match is not an A; the confidence is the weighted share of criteria that could
+  be judged at all, and falls as evidence goes missing.
+- Exclusions override: a prospect that hits one is tier D whatever else it matches.
+- A prospect whose site was blocked, parked, empty or unreachable is tier "unknown".
+- Every verdict keeps the URL and quote it was judged on.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from pydantic import BaseModel, Field
+
+from agent.enrich.prospect import Fact, Prospect
+from agent.icp.model import Criterion, ICPDocument
+from retrieval.mining.keyphrases import terms
+from retrieval.mining.themes import size_band
+
+WEIGHTS = {"firmographic": 1.0, "technographic": 0.8, "pain": 0.6, "trigger": 0.5}
+CONFIDENCE_FACTOR = {"high": 1.3, "medium": 1.0, "low": 0.7}
+GENERIC_WORDS = {"microsoft", "google", "cloud", "platform", "software", "service", "services",
+                 "commerce", "connector", "integration", "data", "365", "web", "app"}
+TRIGGER_SIGNALS = {
+    "Funding round": ("funding",), "New revenue leader": ("leadership",),
+    "Sales team growth or expansion": ("hiring",), "Acquisition or merger": ("tool_change",),
+}
+
+
+class Thresholds(BaseModel):
+    a: float = Field(default=75, ge=0, le=100)
+    b: float = Field(default=55, ge=0, le=100)
+    c: float = Field(default=35, ge=0, le=100)
+    prior_weight: float = Field(default=2.0, ge=0, description="pseudo-criteria at 50% that "
+                                "pull thinly evidenced scores toward the middle")
+
+
+class Verdict(BaseModel):
+    criterion: str
+    kind: str
+    result: str  # match | mismatch | unknown | excluded
+    reason: str
+    url: str = ""
+    quote: str = ""
+
+
+class Fit(BaseModel):
+    score: int | None
+    tier: str  # A | B | C | D | unknown
+    confidence: float
+    reasons: list[str]
+    verdicts: list[Verdict]
+    excluded: bool = False
+
+
+@dataclass
+class _Judge:
+    prospect: Prospect
+    verdicts: list[Verdict] = field(default_factory=list)
+
+    def fact_for(self, attribute: str) -> Fact | None:
+        p = self.prospect
+        if attribute == "industry":
+            return p.industry
+        if attribute == "size" and p.employees:
+            number = re.match(r"\d+", p.employees.value)
+            if number:
+                band = size_band(int(number.group(0)))
+                return Fact(band or "", p.employees.url, p.employees.quote)
+        if attribute == "country":
+            return p.country
+        return None
+
+
+def _same(a: str, b: str) -> bool:
+    a, b = a.lower().strip(), b.lower().strip()
+    return a == b or a in b or b in a or bool(set(a.split()) & set(b.split()) - {"and", "of"})
+
+
+def _text_hit(prospect: Prospect, phrases: list[str]) -> tuple[str, str] | None:
+    for page in prospect.pages:
+        for phrase in phrases:
+            match = re.search(rf"\b{re.escape(phrase)}", page.text, re.I)
+            if match:
+                text = page.text
+                left = max(text.rfind(".", 0, match.start()), text.rfind("\n", 0,
+                                                                          match.start())) + 1
+                stops = [i for i in (text.find(".", match.end()), text.find("\n", match.end()))
+                         if i != -1]
+                right = min(stops) + 1 if stops else len(text)
+                return page.url, text[left:right].strip()[:300]
+    return None
+
+
+def judge(criterion: Criterion, j: _Judge) -> Verdict:
+    value = ", ".join(criterion.values)
+    name = f"{criterion.attribute}: {value}"
+    p = j.prospect
+    if criterion.kind in ("firmographic", "exclusion") and criterion.attribute in (
+            "industry", "size", "country"):
+        fact = j.fact_for(criterion.attribute)
+        if fact is None or not fact.value:
+            return Verdict(criterion=name, kind=criterion.kind, result="unknown",
+                           reason=f"{criterion.attribute} not stated on the site")
+        hit = any(_same(fact.value, v) for v in criterion.values)
+        if criterion.kind == "exclusion":
+            return Verdict(criterion=name, kind=criterion.kind,
+                           result="excluded" if hit else "match",
+                           reason=(f"{criterion.attribute} is {fact.value}: excluded segment"
+                                   if hit else f"{criterion.attribute} {fact.value} is not "
+                                   f"the excluded {value}"), url=fact.url, quote=fact.quote)
+        return Verdict(criterion=name, kind=criterion.kind, result="match" if hit else "mismatch",
+                       reason=f"{criterion.attribute} is {fact.value}"
+                       + ("" if hit else f", not {value}"), url=fact.url, quote=fact.quote)
+    if criterion.attribute == "technology" or criterion.kind == "technographic":
+        tech = next((t for t in p.technologies
+                     if any(_same(t.value, v) for v in criterion.values)), None)
+        hit = tech is not None
+        if criterion.kind == "exclusion":
+            return Verdict(criterion=name, kind=criterion.kind,
+                           result="excluded" if hit else "unknown",
+                           reason=f"uses {tech.value}: excluded" if tech else
+                           f"{value} not seen on the site", url=tech.url if tech else "",
+                           quote=tech.quote if tech else "")
+        if tech:
+            return Verdict(criterion=name, kind=criterion.kind, result="match",
+                           reason=f"uses {tech.value}", url=tech.url, quote=tech.quote)
+        return Verdict(criterion=name, kind=criterion.kind, result="unknown",
+                       reason=f"{value} not visible on the site (absence proves nothing)")
+    if criterion.kind == "trigger":
+        kinds = TRIGGER_SIGNALS.get(value, ())
+        signal = next((s for s in p.signals if s.kind in kinds), None)
+        if signal:
+            return Verdict(criterion=name, kind="trigger", result="match",
+                           reason=f"{value}: {signal.value}", url=signal.url, quote=signal.quote)
+        return Verdict(criterion=name, kind="trigger", result="unknown",
+                       reason=f"no sign of {value.lower()}")
+    if criterion.kind == "exclusion":
+        # A theme we lose deals over ("dynamics connector") excludes prospects that run the
+        # technology it names; words alone on a page ("price") prove nothing.
+        label_words = set(terms(value.replace("/", " "))) - GENERIC_WORDS
+        tech = next((t for t in p.technologies
+                     if label_words & set(terms(t.value)) - GENERIC_WORDS), None)
+        if tech:
+            return Verdict(criterion=name, kind="exclusion", result="excluded",
+                           reason=f"uses {tech.value}: deals were lost or churned over "
+                           f"“{value}”", url=tech.url, quote=tech.quote)
+        return Verdict(criterion=name, kind="exclusion", result="unknown",
+                       reason=f"nothing on the site ties it to “{value}”")
+    # pain criteria: their keyphrases on the site
+    phrases = [t for v in criterion.values for t in terms(v.replace("/", " ")) if " " not in t]
+    hit = _text_hit(p, phrases) if phrases else None
+    return Verdict(criterion=name, kind=criterion.kind, result="match" if hit else "unknown",
+                   reason=f"mentions {value}" if hit else f"no mention of {value}",
+                   url=hit[0] if hit else "", quote=hit[1] if hit else "")
+
+
+def tier_for(score: float, t: Thresholds) -> str:
+    return "A" if score >= t.a else "B" if score >= t.b else "C" if score >= t.c else "D"
+
+
+def classify(prospect: Prospect, icp: ICPDocument, thresholds: Thresholds | None = None) -> Fit:
+    t = thresholds or Thresholds()
+    if prospect.fetch_status != "ok":
+        return Fit(score=None, tier="unknown", confidence=0.0, verdicts=[],
+                   reasons=[f"site {prospect.fetch_status.replace('_', ' ')}: "
+                            f"{prospect.error or 'no usable page'}; not judged"])
+    j = _Judge(prospect)
+    criteria = icp.criteria + icp.triggers
+    verdicts = [judge(c, j) for c in criteria]
+    exclusions = [judge(c, j) for c in icp.exclusions]
+    total = known = matched = 0.0
+    for criterion, verdict in zip(criteria, verdicts, strict=True):
+        w = WEIGHTS.get(criterion.kind, 0.5) * CONFIDENCE_FACTOR.get(criterion.confidence, 1.0)
+        total += w
+        if verdict.result != "unknown":
+            known += w
+            matched += w if verdict.result == "match" else 0
+    confidence = round(known / total, 2) if total else 0.0
+    hits = [v for v in exclusions if v.result == "excluded"]
+    if hits:
+        score = min(int(round(100 * matched / known)) if known else 0, 20)
+        return Fit(score=score, tier="D", confidence=max(confidence, 0.5), excluded=True,
+                   verdicts=verdicts + exclusions,
+                   reasons=[f"✗ {v.reason}" for v in hits])
+    if known == 0:
+        return Fit(score=None, tier="unknown", confidence=confidence,
+                   verdicts=verdicts + exclusions,
+                   reasons=["nothing on the site bears on the ICP criteria"])
+    score = int(round(100 * (matched + 0.5 * t.prior_weight) / (known + t.prior_weight)))
+    symbol = {"match": "✓", "mismatch": "✗"}
+    reasons = [f"{symbol[v.result]} {v.reason}" for v in verdicts if v.result in symbol]
+    missing = sum(1 for v in verdicts if v.result == "unknown")
+    if missing:
+        reasons.append(f"? {missing} criteria not visible on the site")
+    return Fit(score=score, tier=tier_for(score, t), confidence=confidence,
+               verdicts=verdicts + exclusions, reasons=reasons)
