@@ -9,7 +9,12 @@ from typing import Any
 
 from agent.enrich.fetcher import FetchPolicy, SafeFetcher, guarded_client
 from agent.enrich.netpolicy import NetPolicy
-from agent.enrich.prospect import Prospect, enrich_prospect
+from agent.enrich.prospect import (
+    PooledExtractor,
+    Prospect,
+    enrich_prospect,
+    inline_extract,
+)
 from agent.fit.score import Fit, Thresholds, classify
 from agent.icp import versions
 from agent.icp.model import ICPDocument
@@ -41,14 +46,26 @@ def load_icp(home: Path, icp_file: Path | None) -> ICPDocument:
     return versions.load_file(icp_file) if icp_file else versions.load(home)
 
 
+POOL_ABOVE = 8  # prospects; below this, worker processes cost more than they save
+
+
 async def classify_many(targets: list[str], icp: ICPDocument, allow_private: bool = False,
                         fetch: FetchPolicy | None = None,
                         thresholds: Thresholds | None = None) -> list[Classified]:
+    """Enrich and score prospects concurrently (extraction in worker processes for
+    batches); results come back in the order of ``targets``."""
     fetch = fetch or FetchPolicy()
     policy = NetPolicy(allow_private)
-    async with guarded_client(policy, fetch) as client:
-        fetcher = SafeFetcher(client, policy, fetch)
-        prospects = await asyncio.gather(*(enrich_prospect(fetcher, t) for t in targets))
+    pool = PooledExtractor() if len(targets) > POOL_ABOVE else None
+    try:
+        async with guarded_client(policy, fetch) as client:
+            fetcher = SafeFetcher(client, policy, fetch)
+            prospects = await asyncio.gather(*(
+                enrich_prospect(fetcher, t, extractor=pool or inline_extract)
+                for t in targets))
+    finally:
+        if pool is not None:
+            pool.close()
     return [Classified(p, classify(p, icp, thresholds)) for p in prospects]
 
 

@@ -9,7 +9,10 @@ Firmographics come from structured data first (JSON-LD ``numberOfEmployees``,
 from __future__ import annotations
 
 import asyncio
+import os
 import re
+from collections.abc import Awaitable, Callable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 
@@ -183,7 +186,39 @@ def build_profile(prospect: Prospect) -> Prospect:
     return prospect
 
 
-async def enrich_prospect(fetcher: SafeFetcher, target: str, budget: int = 5) -> Prospect:
+Extractor = Callable[[str, str, dict[str, str], dict[str, str]], Awaitable[PageFacts]]
+
+
+async def inline_extract(url: str, html: str, headers: dict[str, str],
+                         cookies: dict[str, str]) -> PageFacts:
+    return extract(url, html, headers, cookies)
+
+
+class PooledExtractor:
+    """Runs extraction (HTML parsing, fingerprints) in worker processes: on a batch the
+    CPU work then uses every core while the event loop keeps fetching."""
+
+    def __init__(self, workers: int | None = None) -> None:
+        self.pool = ProcessPoolExecutor(max_workers=workers or os.cpu_count() or 2,
+                                        initializer=_warm_worker)
+
+    async def __call__(self, url: str, html: str, headers: dict[str, str],
+                       cookies: dict[str, str]) -> PageFacts:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self.pool, extract, url, html, headers, cookies)
+
+    def close(self) -> None:
+        self.pool.shutdown(cancel_futures=True)
+
+
+def _warm_worker() -> None:
+    from agent.enrich.techdetect import _index
+
+    _index()
+
+
+async def enrich_prospect(fetcher: SafeFetcher, target: str, budget: int = 5,
+                          extractor: Extractor = inline_extract) -> Prospect:
     """Fetch and read one prospect's site; never raises for a bad site."""
     prospect = Prospect(input=target)
     try:
@@ -198,7 +233,7 @@ async def enrich_prospect(fetcher: SafeFetcher, target: str, budget: int = 5) ->
         prospect.fetch_status = page_status(home)
         prospect.error = home.error
         return prospect
-    facts = extract(home.final_url or home.url, home.text, home.headers, home.cookies)
+    facts = await extractor(home.final_url or home.url, home.text, home.headers, home.cookies)
     prospect.fetch_status = page_status(home, facts.text)
     if prospect.fetch_status != "ok":
         prospect.error = f"{home.url}: page is {prospect.fetch_status.replace('_', ' ')}"
@@ -208,8 +243,8 @@ async def enrich_prospect(fetcher: SafeFetcher, target: str, budget: int = 5) ->
     results = await asyncio.gather(*(fetcher.fetch(u) for u in extra))
     for result in results:
         if result.outcome == "ok" and (result.status_code or 500) < 400:
-            page = extract(result.final_url or result.url, result.text, result.headers,
-                           result.cookies)
+            page = await extractor(result.final_url or result.url, result.text,
+                                   result.headers, result.cookies)
             if page_status(result, page.text) in ("ok", "empty"):  # short pages still count
                 prospect.pages.append(page)
     return build_profile(prospect)

@@ -81,11 +81,29 @@ def fingerprints() -> dict[str, _Tech]:
     return techs
 
 
-def _dict_match(patterns: dict[str, Patterns], values: dict[str, str]) -> str:
-    for key, regexes in patterns.items():
-        if key in values and (not regexes or any(r.search(values[key]) for r in regexes)):
-            return key
-    return ""
+@dataclass
+class _Index:
+    """Fingerprints grouped by what they look at, so a page only meets relevant patterns."""
+
+    script: list[tuple[str, Patterns]]
+    html: list[tuple[str, Patterns]]
+    url: list[tuple[str, Patterns]]
+    headers: dict[str, list[tuple[str, Patterns]]]
+    cookies: dict[str, list[tuple[str, Patterns]]]
+    meta: dict[str, list[tuple[str, Patterns]]]
+
+
+@lru_cache(maxsize=1)
+def _index() -> _Index:
+    idx = _Index([], [], [], {}, {}, {})
+    for tech in fingerprints().values():
+        for attr in ("script", "html", "url"):
+            if getattr(tech, attr):
+                getattr(idx, attr).append((tech.name, getattr(tech, attr)))
+        for attr in ("headers", "cookies", "meta"):
+            for key, patterns in getattr(tech, attr).items():
+                getattr(idx, attr).setdefault(key, []).append((tech.name, patterns))
+    return idx
 
 
 def detect(url: str, html: str, headers: dict[str, str], cookies: dict[str, str],
@@ -95,24 +113,28 @@ def detect(url: str, html: str, headers: dict[str, str], cookies: dict[str, str]
     scripts = [str(s["src"]) for s in soup.find_all("script", src=True)]
     meta = {str(m.get("name") or m.get("property") or "").lower(): str(m.get("content"))
             for m in soup.find_all("meta") if m.get("content")}
-    lowered_headers = {k.lower(): v for k, v in headers.items()}
-    lowered_cookies = {k.lower(): v for k, v in cookies.items()}
+    idx = _index()
     found: dict[str, str] = {}
+    for label, values, groups in (
+            ("response header", {k.lower(): v for k, v in headers.items()}, idx.headers),
+            ("cookie", {k.lower(): v for k, v in cookies.items()}, idx.cookies),
+            ("meta", meta, idx.meta)):
+        for key, value in values.items():
+            for name, patterns in groups.get(key, ()):
+                if name not in found and (not patterns or any(p.search(value)
+                                                              for p in patterns)):
+                    found[name] = f"{label} {key}"
+    for label, targets, groups in (("script", scripts, idx.script), ("page HTML", [html],
+                                                                      idx.html),
+                                   ("URL", [url], idx.url)):
+        for name, patterns in groups:
+            if name in found:
+                continue
+            for target in targets:
+                if any(p.search(target) for p in patterns):
+                    found[name] = f"script {target}" if label == "script" else label
+                    break
     techs = fingerprints()
-    for tech in techs.values():
-        why = next((f"script {s}" for s in scripts for r in tech.script if r.search(s)), "")
-        if not why and (key := _dict_match(tech.headers, lowered_headers)):
-            why = f"response header {key}"
-        if not why and (key := _dict_match(tech.cookies, lowered_cookies)):
-            why = f"cookie {key}"
-        if not why and (key := _dict_match(tech.meta, meta)):
-            why = f"meta {key}"
-        if not why and any(r.search(html) for r in tech.html):
-            why = "page HTML"
-        if not why and any(r.search(url) for r in tech.url):
-            why = "URL"
-        if why:
-            found[tech.name] = why
     for name in list(found):  # what a technology implies (WordPress -> PHP, MySQL)
         for implied in techs[name].implies:
             if implied in techs and implied not in found:
