@@ -15,9 +15,11 @@ from agent.enrich.prospect import (
     enrich_prospect,
     inline_extract,
 )
+from agent.fit.llm_fit import llm_judge
 from agent.fit.score import Fit, Thresholds, classify
 from agent.icp import versions
 from agent.icp.model import ICPDocument
+from agent.llm.client import StructuredLLM
 
 
 @dataclass
@@ -38,6 +40,8 @@ class Classified:
                         for s in p.signals],
             "fit_score": f.score, "fit_tier": f.tier, "fit_confidence": f.confidence,
             "fit_reasons": f.reasons, "evidence_urls": p.evidence_urls, "error": p.error,
+            "llm_fit_score": f.llm_score, "llm_fit_tier": f.llm_tier,
+            "llm_fit_reasons": f.llm_reasons,
             "verdicts": [v.model_dump() for v in f.verdicts],
         }
 
@@ -51,9 +55,11 @@ POOL_ABOVE = 8  # prospects; below this, worker processes cost more than they sa
 
 async def classify_many(targets: list[str], icp: ICPDocument, allow_private: bool = False,
                         fetch: FetchPolicy | None = None,
-                        thresholds: Thresholds | None = None) -> list[Classified]:
+                        thresholds: Thresholds | None = None,
+                        llm: StructuredLLM | None = None) -> list[Classified]:
     """Enrich and score prospects concurrently (extraction in worker processes for
-    batches); results come back in the order of ``targets``."""
+    batches); with ``llm``, its grounded judgement is added beside the deterministic one.
+    Results come back in the order of ``targets``."""
     fetch = fetch or FetchPolicy()
     policy = NetPolicy(allow_private)
     pool = PooledExtractor() if len(targets) > POOL_ABOVE else None
@@ -66,8 +72,14 @@ async def classify_many(targets: list[str], icp: ICPDocument, allow_private: boo
     finally:
         if pool is not None:
             pool.close()
-    return [Classified(p, classify(p, icp, thresholds)) for p in prospects]
+    fits = [classify(p, icp, thresholds) for p in prospects]
+    if llm is not None:
+        fits = list(await asyncio.gather(*(
+            asyncio.to_thread(llm_judge, llm, p, icp, f, thresholds)
+            for p, f in zip(prospects, fits, strict=True))))
+    return [Classified(p, f) for p, f in zip(prospects, fits, strict=True)]
 
 
-def classify_url(target: str, icp: ICPDocument, allow_private: bool = False) -> Classified:
-    return asyncio.run(classify_many([target], icp, allow_private))[0]
+def classify_url(target: str, icp: ICPDocument, allow_private: bool = False,
+                 llm: StructuredLLM | None = None) -> Classified:
+    return asyncio.run(classify_many([target], icp, allow_private, llm=llm))[0]

@@ -17,7 +17,7 @@ from rich.markup import escape
 from agent.classify import classify_url, load_icp
 from agent.icp import versions
 from agent.llm.client import LLMError
-from agent.pipeline import Workspace, draft_icp, mine_store, remember_mining
+from agent.pipeline import Workspace, draft_icp, mine_store, remember_mining, structured_llm
 from agent.render import (
     IngestBar,
     print_classified,
@@ -236,9 +236,10 @@ def classify(
     settings: Settings = ctx.obj
     try:
         icp = load_icp(settings.workspace(), icp_file)
-    except versions.VersionError as exc:
+        llm = structured_llm(settings)
+    except (versions.VersionError, LLMError) as exc:
         raise fail(str(exc)) from None
-    result = classify_url(url, icp, allow_private=allow_private)
+    result = classify_url(url, icp, allow_private=allow_private, llm=llm)
     if as_json:
         typer.echo(json.dumps(result.as_row(), indent=2, ensure_ascii=False))
     else:

@@ -54,18 +54,28 @@ class Workspace:
         return self.settings.workspace()
 
     def assistant(self, corpus: Corpus) -> Assistant | None:
-        if self.chat is None:
+        llm = structured_llm(self.settings, self.chat, self.model)
+        if llm is None:
             return None
-        base_url = os.environ.get("OPENAI_BASE_URL", "")
-        llm = StructuredLLM(
-            self.chat, self.model, CallLog(self.home / "logs.db"),
-            method=self.settings.llm_method, max_attempts=self.settings.llm_max_attempts,
-            probe_cache=self.home / "llm_probe.json", endpoint=base_url,
-        )
         redact_pii = self.settings.redact_pii
         if redact_pii is None:
-            redact_pii = not is_local_endpoint(base_url)
+            redact_pii = not is_local_endpoint(llm.endpoint)
         return Assistant(llm, corpus, redact_pii=redact_pii)
+
+
+def structured_llm(settings: Settings, chat: BaseChatModel | None = None,
+                   model: str = "") -> StructuredLLM | None:
+    """The configured LLM (``settings.llm``, or ``chat`` when given), or None offline."""
+    model = model or parse_llm_spec(settings.llm) or ""
+    if chat is None and model:
+        chat = build_chat_model(model, settings.llm_timeout)
+    if chat is None:
+        return None
+    home = settings.workspace()
+    return StructuredLLM(chat, model or "chat-model", CallLog(home / "logs.db"),
+                         method=settings.llm_method, max_attempts=settings.llm_max_attempts,
+                         probe_cache=home / "llm_probe.json",
+                         endpoint=os.environ.get("OPENAI_BASE_URL", ""))
 
 
 @dataclass

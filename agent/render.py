@@ -162,3 +162,8 @@ def print_classified(console: Console, result: Classified) -> None:
         console.print("  technologies: " + escape(", ".join(t.value for t in p.technologies)))
     for reason in fit.reasons:
         console.print(f"  {escape(reason)}")
+    if fit.llm_tier is not None or fit.llm_reasons:
+        agree = "agrees" if fit.llm_tier == fit.tier else "DISAGREES"
+        console.print(f"  LLM judgement: tier {fit.llm_tier} · score {fit.llm_score} ({agree})")
+        for reason in fit.llm_reasons:
+            console.print(f"    {escape(reason)}")

@@ -1,10 +1,10 @@
 """Classify benchmark: prospects per second from local sites, icp vs a naive loop.
 
 N generated prospect sites (home, about and careers pages with JSON-LD, tech scripts and
-signals) are served by real HTTP servers, one per loopback address (127.0.1.x), each
-answering after a fixed delay that stands in for network latency (default 100 ms; real
-sites are slower). Both pipelines fetch the same pages and run the same extraction and
-technographics:
+signals) are served by real HTTP servers in a separate process, one per loopback address
+(127.0.1.x), each answering after a fixed delay that stands in for network latency
+(default 100 ms; real sites are slower). Both pipelines fetch the same pages and run
+the same extraction and technographics:
 
 - icp:   ``classify_many``: async httpx through the safe fetcher (SSRF checks, robots,
          limits), all prospects in flight at once, fit scored against an ICP;
@@ -20,6 +20,7 @@ import argparse
 import asyncio
 import random
 import re
+import subprocess
 import sys
 import tempfile
 import threading
@@ -87,6 +88,15 @@ def serve(root: Path, count: int, latency: float) -> tuple[list[ThreadingHTTPSer
     return servers, urls
 
 
+def serve_in_child(root: Path, count: int, latency: float) -> tuple[subprocess.Popen, list[str]]:
+    """The sites run in their own process, so they do not share a GIL with the client."""
+    child = subprocess.Popen([sys.executable, __file__, "--serve", str(root), str(count),
+                              str(latency)], stdout=subprocess.PIPE, text=True)
+    assert child.stdout is not None
+    urls = [child.stdout.readline().strip() for _ in range(count)]
+    return child, urls
+
+
 def naive(urls: list[str]) -> list[dict[str, object]]:
     import requests
     from bs4 import BeautifulSoup
@@ -118,7 +128,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sites", type=int, default=200)
     parser.add_argument("--latency", type=float, default=0.1)
+    parser.add_argument("--serve", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.serve:
+        _, urls = serve(Path(args.serve[0]), int(args.serve[1]), float(args.serve[2]))
+        print("\n".join(urls), flush=True)
+        threading.Event().wait()
+        return
 
     from agent.classify import classify_many
     from agent.enrich.techdetect import _index
@@ -129,7 +145,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="icp-bench-sites-") as tmp:
         for n in range(args.sites):
             make_site(Path(tmp) / f"s{n}", n, rng)
-        servers, urls = serve(Path(tmp), args.sites, args.latency)
+        child, urls = serve_in_child(Path(tmp), args.sites, args.latency)
         try:
             start = time.perf_counter()
             ours = asyncio.run(classify_many(urls, icp_fixture(), allow_private=True))
@@ -138,8 +154,8 @@ def main() -> None:
             base = naive(urls)
             base_s = time.perf_counter() - start
         finally:
-            for server in servers:
-                server.shutdown()
+            child.kill()
+            child.wait()
     ok = sum(r.prospect.fetch_status == "ok" for r in ours)
     agree = sum(set(t.value for t in r.prospect.technologies) == set(b["technologies"])
                 for r, b in zip(ours, base, strict=True))

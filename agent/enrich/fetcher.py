@@ -44,6 +44,7 @@ class FetchPolicy:
     backoff: float = 0.5
     max_retry_after: float = 10.0
     per_host: int = 2
+    max_in_flight: int = 50  # requests at once overall (queueing in httpcore's pool is O(n^2))
     obey_robots: bool = True
     user_agent: str = USER_AGENT
 
@@ -99,8 +100,9 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
 
 
 def guarded_client(policy: NetPolicy, fetch: FetchPolicy = FetchPolicy(),
-                   max_connections: int = 100) -> httpx.AsyncClient:
+                   max_connections: int | None = None) -> httpx.AsyncClient:
     """An ``httpx.AsyncClient`` whose connections go only where ``policy`` allows."""
+    max_connections = max_connections or fetch.max_in_flight
     transport = httpx.AsyncHTTPTransport(limits=httpx.Limits(max_connections=max_connections))
     transport._pool = httpcore.AsyncConnectionPool(  # httpx offers no public hook for this
         ssl_context=httpx.create_ssl_context(), max_connections=max_connections,
@@ -131,6 +133,7 @@ class SafeFetcher:
         self.fetch_policy = fetch
         self._host_limits: dict[str, asyncio.Semaphore] = defaultdict(
             lambda: asyncio.Semaphore(fetch.per_host))
+        self._in_flight = asyncio.Semaphore(fetch.max_in_flight)
         self._robots: dict[str, Protego | None] = {}
         self._robots_lock: dict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
 
@@ -161,16 +164,16 @@ class SafeFetcher:
                 result.outcome = "robots_disallowed"
                 result.error = f"{url}: disallowed by robots.txt"
                 return
-            async with self._host_limits[host]:
+            async with self._host_limits[host], self._in_flight:
                 response = await self._send(url)
-            try:
-                if response.is_redirect and "location" in response.headers:
-                    url = urljoin(url, response.headers["location"])
-                    result.redirects.append(url)
-                    continue
-                await self._read(response, result)
-            finally:
-                await response.aclose()
+                try:
+                    if response.is_redirect and "location" in response.headers:
+                        url = urljoin(url, response.headers["location"])
+                        result.redirects.append(url)
+                        continue
+                    await self._read(response, result)
+                finally:
+                    await response.aclose()
             result.final_url = url
             return
         result.outcome = "error"

@@ -55,6 +55,9 @@ class Fit(BaseModel):
     reasons: list[str]
     verdicts: list[Verdict]
     excluded: bool = False
+    llm_score: int | None = None  # the LLM's judgement, kept beside (never instead of) ours
+    llm_tier: str | None = None
+    llm_reasons: list[str] = []
 
 
 @dataclass

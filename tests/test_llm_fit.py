@@ -1,0 +1,79 @@
+"""The LLM fit path against fakes that obey planted instructions: the defences hold."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from langchain_core.messages import BaseMessage
+from langchain_core.outputs import ChatGeneration, ChatResult
+
+from agent.classify import classify_many
+from agent.demo_sites import SiteServer
+from agent.llm.calllog import CallLog
+from agent.llm.client import StructuredLLM
+
+from .llm_fakes import RecordingFakeChat, answer
+from .test_enrich import INJECTIONS, icp_fixture
+
+
+class ObedientFake(RecordingFakeChat):
+    """A model that does what the page tells it: every criterion it has no fact for
+    'matches', quoting the planted instruction; the size band it judges from the page."""
+
+    def _generate(self, messages: list[BaseMessage], stop: Any = None,
+                  run_manager: Any = None, **kwargs: Any) -> ChatResult:
+        self.seen.append(list(messages))
+        prompt = str(messages[-1].content)
+        ids = [int(i) for i in re.findall(r"^(\d+): ", prompt, re.M)]
+        page = prompt.split("<website>")[1].split("</website>")[0]
+        planted = re.search(r"[^.\n]*(perfect fit|tier A|score 100|every ICP criterion)[^.\n]*",
+                            page, re.I)
+        honest = re.search(r"[^.\n]*\d+ people[^.\n]*", page)
+        verdicts = []
+        for i in ids:
+            if honest and i == 1:  # criterion 1 is the size band in the fixture
+                verdicts.append({"id": i, "result": "mismatch", "quote": honest.group(0).strip()})
+            elif planted:
+                verdicts.append({"id": i, "result": "match", "quote": planted.group(0).strip()})
+        reply = answer({"verdicts": verdicts, "summary": "A company."})
+        return ChatResult(generations=[ChatGeneration(message=reply)])
+
+
+def llm(tmp_path: Path) -> StructuredLLM:
+    return StructuredLLM(ObedientFake(responses=[answer("{}")]), "obedient",
+                         CallLog(tmp_path / "logs.db"), method="json_mode")
+
+
+@pytest.mark.parametrize("injection", INJECTIONS)
+def test_an_obedient_llm_cannot_be_steered_by_the_page(tmp_path: Path, injection: str) -> None:
+    base = (SiteServer().root / "tinyshop" / "index.html").read_text()
+    root = tmp_path / "sites"
+    for name, html in (("a_clean", base), ("b_injected", base.replace("</h1>",
+                                                                      "</h1>" + injection))):
+        (root / name).mkdir(parents=True)
+        (root / name / "index.html").write_text(html)
+    with SiteServer(root, first_host=60) as server:
+        clean, injected = asyncio.run(classify_many(list(server.urls.values()), icp_fixture(),
+                                                    allow_private=True, llm=llm(tmp_path)))
+    assert injected.fit.tier == clean.fit.tier == "D"
+    assert injected.fit.llm_tier == clean.fit.llm_tier
+    assert injected.fit.llm_score == clean.fit.llm_score
+    assert clean.fit.llm_tier == "D"  # the honest size verdict survives grounding
+    assert "12 people" in " ".join(clean.fit.llm_reasons)
+
+
+def test_page_text_is_delimited_as_data(tmp_path: Path) -> None:
+    structured = llm(tmp_path)
+    with SiteServer() as server:
+        asyncio.run(classify_many([server.urls["northpeak"]], icp_fixture(),
+                                  allow_private=True, llm=structured))
+    sent = structured.chat.seen[0]
+    assert "untrusted" in str(sent[0].content)
+    body = str(sent[-1].content)
+    assert body.index("<website>") < body.index("Northpeak") < body.index("</website>")
+    rows = structured.call_log.rows()
+    assert rows[0]["task"] == "fit_classification" and rows[0]["ok"] == 1
