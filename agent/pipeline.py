@@ -54,6 +54,8 @@ class Workspace:
         return self.settings.workspace()
 
     def assistant(self, corpus: Corpus) -> Assistant | None:
+        if self.chat is None:
+            return None
         llm = structured_llm(self.settings, self.chat, self.model)
         if llm is None:
             return None
