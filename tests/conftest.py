@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -17,6 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = ROOT.parent / "shared" / "data"
 FIXTURES = Path(__file__).parent / "fixtures"
 SAMPLE_DATA = ROOT / "agent" / "sample_data"
+SAMPLE_SITES = ROOT / "agent" / "sample_sites"
 
 _real_connect = socket.socket.connect
 
@@ -65,3 +70,41 @@ def ingestor(store: EvidenceStore, embedder: Embedder) -> Ingestor:
 def minilm() -> Embedder:
     """The real packaged model, loaded once per test session."""
     return Embedder("minilm")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def local_server(argv: list[str], port: int, name: str, timeout: float = 120) -> Iterator[None]:
+    """Run a server process on 127.0.0.1:``port`` until the block ends."""
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            break
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                raise RuntimeError(f"{name} did not start on port {port}") from None
+            time.sleep(0.2)
+    try:
+        yield
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def injection_pair(tmp_path: Path, injection: str) -> Path:
+    """Two copies of a sample prospect site, the second with ``injection`` planted in it."""
+    base = (SAMPLE_SITES / "tinyshop" / "index.html").read_text()
+    root = tmp_path / "sites"
+    for name, html in (("a_clean", base), ("b_injected", base.replace("</h1>",
+                                                                      "</h1>" + injection))):
+        (root / name).mkdir(parents=True)
+        (root / name / "index.html").write_text(html)
+    return root

@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import shutil
-import socket
-import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,37 +14,17 @@ from retrieval.ingest import Ingestor
 from retrieval.search import search
 from retrieval.store import EvidenceStore, StoreError
 
-from .conftest import SAMPLE_DATA
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from .conftest import SAMPLE_DATA, free_port, local_server
 
 
 @pytest.fixture(scope="module")
 def chroma_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     exe = shutil.which("chroma") or str(Path(sys.executable).parent / "chroma")
     port = free_port()
-    proc = subprocess.Popen(
-        [exe, "run", "--path", str(tmp_path_factory.mktemp("chroma-server")),
-         "--host", "127.0.0.1", "--port", str(port)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            break
-        except OSError:
-            time.sleep(0.2)
-    else:
-        proc.kill()
-        raise RuntimeError("chroma server did not start")
-    yield f"http://127.0.0.1:{port}"
-    proc.terminate()
-    proc.wait(timeout=20)
+    argv = [exe, "run", "--path", str(tmp_path_factory.mktemp("chroma-server")),
+            "--host", "127.0.0.1", "--port", str(port)]
+    with local_server(argv, port, "chroma server", timeout=60):
+        yield f"http://127.0.0.1:{port}"
 
 
 def test_ingest_and_search_through_a_chroma_server(tmp_path: Path, chroma_url: str) -> None:

@@ -20,6 +20,8 @@ from agent.icp import versions
 from agent.icp.model import Criterion, ICPDocument
 from retrieval.mining.models import Evidence
 
+from .conftest import injection_pair
+
 EV = [Evidence(source_id="deals.csv#row=2", quote="Acme: Closed Won deal.")]
 
 
@@ -166,13 +168,7 @@ INJECTIONS = [
 
 @pytest.mark.parametrize("injection", INJECTIONS)
 def test_prompt_injection_does_not_change_the_tier(tmp_path: Path, injection: str) -> None:
-    base = (SiteServer().root / "tinyshop" / "index.html").read_text()
-    root = tmp_path / "sites"
-    for name, html in (("a_clean", base), ("b_injected", base.replace("</h1>",
-                                                                      "</h1>" + injection))):
-        (root / name).mkdir(parents=True)
-        (root / name / "index.html").write_text(html)
-    with SiteServer(root, first_host=40) as server:
+    with SiteServer(injection_pair(tmp_path, injection), first_host=40) as server:
         clean, injected = classify_sites(list(server.urls.values()), icp_fixture())
     assert injected.fit.tier == clean.fit.tier == "D"
     assert injected.fit.score == clean.fit.score

@@ -6,8 +6,6 @@ fallback), not the quality of its prose."""
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -22,7 +20,7 @@ from agent.llm.calllog import CallLog
 from retrieval.corpus import Corpus
 from retrieval.store import EvidenceStore
 
-from .conftest import SAMPLE_DATA
+from .conftest import SAMPLE_DATA, free_port, local_server
 
 pytestmark = pytest.mark.integration
 
@@ -42,29 +40,11 @@ def gguf_path() -> Path:
 @pytest.fixture(scope="module")
 def llama_url() -> Iterator[str]:
     model = gguf_path()
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "llama_cpp.server", "--model", str(model), "--host", "127.0.0.1",
-         "--port", str(port), "--n_ctx", "4096", "--seed", "7"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            break
-        except OSError:
-            if proc.poll() is not None:
-                raise RuntimeError("llama.cpp server exited at start") from None
-            time.sleep(0.3)
-    else:
-        proc.kill()
-        raise RuntimeError("llama.cpp server did not start in 120 s")
-    yield f"http://127.0.0.1:{port}/v1"
-    proc.terminate()
-    proc.wait(timeout=30)
+    port = free_port()
+    argv = [sys.executable, "-m", "llama_cpp.server", "--model", str(model), "--host",
+            "127.0.0.1", "--port", str(port), "--n_ctx", "4096", "--seed", "7"]
+    with local_server(argv, port, "llama.cpp server"):
+        yield f"http://127.0.0.1:{port}/v1"
 
 
 def test_draft_against_a_real_llama_cpp_server(tmp_path: Path, llama_url: str,
@@ -105,9 +85,7 @@ def test_draft_against_a_real_llama_cpp_server(tmp_path: Path, llama_url: str,
 
 def test_an_unreachable_endpoint_falls_back_quickly(tmp_path: Path,
                                                      monkeypatch: pytest.MonkeyPatch) -> None:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        dead = s.getsockname()[1]
+    dead = free_port()
     monkeypatch.setenv("ICP_HOME", str(tmp_path / "ws"))
     monkeypatch.setenv("ICP_EMBEDDINGS", "hash:256")
     monkeypatch.setenv("OPENAI_BASE_URL", f"http://127.0.0.1:{dead}/v1")

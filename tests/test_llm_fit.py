@@ -16,6 +16,7 @@ from agent.demo_sites import SiteServer
 from agent.llm.calllog import CallLog
 from agent.llm.client import StructuredLLM
 
+from .conftest import injection_pair
 from .llm_fakes import RecordingFakeChat, answer
 from .test_enrich import INJECTIONS, icp_fixture
 
@@ -50,13 +51,7 @@ def llm(tmp_path: Path) -> StructuredLLM:
 
 @pytest.mark.parametrize("injection", INJECTIONS)
 def test_an_obedient_llm_cannot_be_steered_by_the_page(tmp_path: Path, injection: str) -> None:
-    base = (SiteServer().root / "tinyshop" / "index.html").read_text()
-    root = tmp_path / "sites"
-    for name, html in (("a_clean", base), ("b_injected", base.replace("</h1>",
-                                                                      "</h1>" + injection))):
-        (root / name).mkdir(parents=True)
-        (root / name / "index.html").write_text(html)
-    with SiteServer(root, first_host=60) as server:
+    with SiteServer(injection_pair(tmp_path, injection), first_host=60) as server:
         clean, injected = asyncio.run(classify_many(list(server.urls.values()), icp_fixture(),
                                                     allow_private=True, llm=llm(tmp_path)))
     assert injected.fit.tier == clean.fit.tier == "D"

@@ -33,20 +33,25 @@ def pain_points(mining: MiningResult) -> list[PainPoint]:
     ]
 
 
+def _theme_criterion(t: Theme, kind: str, attribute: str, statement: str,
+                     evidence_outcomes: tuple[str, ...]) -> Criterion:
+    return Criterion(
+        attribute=attribute, values=[t.label], kind=kind, statement=statement,
+        support=t.size, wins=_won(t), win_rate=round(_won(t) / t.size, 4),
+        confidence="medium" if t.accounts >= 3 else "low",
+        evidence=[q for q in t.quotes if q.outcome in evidence_outcomes] or t.quotes,
+    )
+
+
 def pain_criteria(mining: MiningResult) -> list[Criterion]:
     """Pains the best customers share become criteria a prospect can be checked for."""
     out = []
     for t in sorted(mining.themes, key=lambda t: (-_won(t), -t.size, t.id)):
         if _won(t) * 2 < t.size or t.accounts < 2:
             continue
-        out.append(Criterion(
-            attribute="pain", values=[t.label], kind="pain",
-            statement=(f"Has the pain “{t.label}”: {t.size} statements from {t.accounts} "
-                       f"accounts, {_won(t)} from won customers"),
-            support=t.size, wins=_won(t), win_rate=round(_won(t) / t.size, 4),
-            confidence="medium" if t.accounts >= 3 else "low",
-            evidence=[q for q in t.quotes if q.outcome == "won"] or t.quotes,
-        ))
+        out.append(_theme_criterion(
+            t, "pain", "pain", f"Has the pain “{t.label}”: {t.size} statements from "
+            f"{t.accounts} accounts, {_won(t)} from won customers", ("won",)))
         if len(out) == PAIN_CRITERIA:
             break
     return out
@@ -59,14 +64,9 @@ def loss_exclusions(mining: MiningResult) -> list[Criterion]:
         bad = t.by_outcome.get("lost", 0) + t.by_outcome.get("churned", 0)
         if t.size < 2 or t.accounts < 2 or bad < LOSS_SHARE * t.size:
             continue
-        out.append(Criterion(
-            attribute="loss_theme", values=[t.label], kind="exclusion",
-            statement=(f"Deals lost or churned over “{t.label}”: {bad} of {t.size} mentions, "
-                       f"{t.accounts} accounts"),
-            support=t.size, wins=_won(t), win_rate=round(_won(t) / t.size, 4),
-            confidence="medium" if t.accounts >= 3 else "low",
-            evidence=[q for q in t.quotes if q.outcome in ("lost", "churned")] or t.quotes,
-        ))
+        out.append(_theme_criterion(
+            t, "exclusion", "loss_theme", f"Deals lost or churned over “{t.label}”: {bad} of "
+            f"{t.size} mentions, {t.accounts} accounts", ("lost", "churned")))
     return out
 
 
