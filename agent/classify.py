@@ -81,5 +81,7 @@ async def classify_many(targets: list[str], icp: ICPDocument, allow_private: boo
 
 
 def classify_url(target: str, icp: ICPDocument, allow_private: bool = False,
-                 llm: StructuredLLM | None = None) -> Classified:
-    return asyncio.run(classify_many([target], icp, allow_private, llm=llm))[0]
+                 llm: StructuredLLM | None = None,
+                 thresholds: Thresholds | None = None) -> Classified:
+    return asyncio.run(classify_many([target], icp, allow_private, thresholds=thresholds,
+                                     llm=llm))[0]

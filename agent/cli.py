@@ -237,9 +237,11 @@ def classify(
     try:
         icp = load_icp(settings.workspace(), icp_file)
         llm = structured_llm(settings)
-    except (versions.VersionError, LLMError) as exc:
+        thresholds = settings.thresholds()
+    except (versions.VersionError, LLMError, ValueError) as exc:
         raise fail(str(exc)) from None
-    result = classify_url(url, icp, allow_private=allow_private, llm=llm)
+    result = classify_url(url, icp, allow_private=allow_private, llm=llm,
+                          thresholds=thresholds)
     if as_json:
         typer.echo(json.dumps(result.as_row(), indent=2, ensure_ascii=False))
     else:

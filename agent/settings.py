@@ -11,6 +11,7 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from agent.fit.score import Thresholds
 from retrieval.embeddings import Embedder
 from retrieval.store import EvidenceStore
 
@@ -35,8 +36,16 @@ class Settings(BaseSettings):
     redact_pii: bool | None = Field(default=None, description="redact e-mails and phone "
                                     "numbers in prompts; default: yes unless the endpoint "
                                     "is on this machine")
+    fit_tiers: str = Field(default="75,55,35", pattern=r"^\d+(\.\d+)?,\d+(\.\d+)?,\d+(\.\d+)?$",
+                           description="score thresholds of tiers A,B,C (below C: D)")
     vendor: str = Field(default="", description="your company's name: its people's words "
                         "in transcripts are not customer evidence")
+
+    def thresholds(self) -> Thresholds:
+        a, b, c = (float(x) for x in self.fit_tiers.split(","))
+        if not a >= b >= c:
+            raise ValueError(f"ICP_FIT_TIERS must be decreasing (A,B,C), not {self.fit_tiers}")
+        return Thresholds(a=a, b=b, c=c)
 
     def workspace(self) -> Path:
         home = self.home.expanduser()

@@ -189,3 +189,17 @@ def test_classify_cli(sites: dict[str, str], tmp_path: Path,
             "fit_score", "fit_confidence", "fit_reasons", "evidence_urls", "error"} <= set(row)
     text = runner.invoke(app, ["classify", sites["parked"], "--allow-private"])
     assert "tier unknown" in text.output and "site parked" in text.output
+
+
+def test_tier_thresholds_are_configurable(sites: dict[str, str], tmp_path: Path,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ICP_HOME", str(tmp_path / "ws"))
+    versions.save(tmp_path / "ws", icp_fixture(), "# v{version}")
+    runner = CliRunner()
+    monkeypatch.setenv("ICP_FIT_TIERS", "95,90,80")
+    strict = json.loads(runner.invoke(app, ["classify", sites["northpeak"], "--allow-private",
+                                            "--json"]).stdout)
+    assert strict["fit_tier"] == "C" and strict["fit_score"] < 90
+    monkeypatch.setenv("ICP_FIT_TIERS", "10,50,30")
+    bad = runner.invoke(app, ["classify", sites["northpeak"], "--allow-private"])
+    assert bad.exit_code == 2 and "must be decreasing" in bad.output

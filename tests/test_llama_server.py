@@ -5,6 +5,7 @@ fallback), not the quality of its prose."""
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 import time
@@ -99,3 +100,26 @@ def test_an_unreachable_endpoint_falls_back_quickly(tmp_path: Path,
     doc = ICPDocument.model_validate_json((tmp_path / "icp.json").read_text())
     assert any("cannot reach the model" in n for n in doc.notes)
     assert doc.criteria  # the offline engine's draft is all there
+
+
+def test_classify_with_a_real_llama_cpp_server(tmp_path: Path, llama_url: str,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    from agent.demo_sites import SiteServer
+    from agent.icp import versions
+
+    from .test_enrich import icp_fixture
+
+    home = tmp_path / "ws"
+    monkeypatch.setenv("ICP_HOME", str(home))
+    monkeypatch.setenv("OPENAI_BASE_URL", llama_url)
+    versions.save(home, icp_fixture(), "# v{version}")
+    with SiteServer(first_host=80) as sites:
+        result = CliRunner().invoke(app, ["--llm", "openai:smollm2", "classify",
+                                          sites.urls["northpeak"], "--allow-private", "--json"])
+    assert result.exit_code == 0, result.output
+    row = json.loads(result.stdout)
+    assert row["fit_tier"] == "A"  # the deterministic verdict is what is reported
+    assert row["llm_fit_tier"] in ("A", "B", "C", "D", "unknown", None)
+    assert row["llm_fit_reasons"]  # the model was consulted (or its failure is explained)
+    rows = CallLog(home / "logs.db").rows()
+    assert {r["task"] for r in rows} == {"fit_classification"}

@@ -76,6 +76,8 @@ def llm_judge(llm: StructuredLLM, prospect: Prospect, icp: ICPDocument, fit: Fit
         matched += verdict.result == "match"
         reasons.append(f"{'✓' if verdict.result == 'match' else '✗'} {criterion.statement}: "
                        f"“{quote[:160]}”")
+    if not reasons and not dropped:
+        reasons.append("the LLM could not judge any criterion from the page")
     if dropped:
         reasons.append(f"{dropped} LLM verdicts dropped (quote not on the page or not about "
                        "the criterion)")
