@@ -10,6 +10,7 @@ from typing import Any
 from agent.enrich.fetcher import FetchPolicy, SafeFetcher, guarded_client
 from agent.enrich.netpolicy import NetPolicy
 from agent.enrich.prospect import (
+    Extractor,
     PooledExtractor,
     Prospect,
     enrich_prospect,
@@ -56,18 +57,19 @@ POOL_ABOVE = 8  # prospects; below this, worker processes cost more than they sa
 async def classify_many(targets: list[str], icp: ICPDocument, allow_private: bool = False,
                         fetch: FetchPolicy | None = None,
                         thresholds: Thresholds | None = None,
-                        llm: StructuredLLM | None = None) -> list[Classified]:
+                        llm: StructuredLLM | None = None,
+                        extractor: Extractor | None = None) -> list[Classified]:
     """Enrich and score prospects concurrently (extraction in worker processes for
     batches); with ``llm``, its grounded judgement is added beside the deterministic one.
     Results come back in the order of ``targets``."""
     fetch = fetch or FetchPolicy()
     policy = NetPolicy(allow_private)
-    pool = PooledExtractor() if len(targets) > POOL_ABOVE else None
+    pool = PooledExtractor() if extractor is None and len(targets) > POOL_ABOVE else None
     try:
         async with guarded_client(policy, fetch) as client:
             fetcher = SafeFetcher(client, policy, fetch)
             prospects = await asyncio.gather(*(
-                enrich_prospect(fetcher, t, extractor=pool or inline_extract)
+                enrich_prospect(fetcher, t, extractor=extractor or pool or inline_extract)
                 for t in targets))
     finally:
         if pool is not None:

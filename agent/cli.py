@@ -19,7 +19,9 @@ from agent.icp import versions
 from agent.llm.client import LLMError
 from agent.pipeline import Workspace, draft_icp, mine_store, remember_mining, structured_llm
 from agent.render import (
+    BatchBar,
     IngestBar,
+    print_batch_summary,
     print_classified,
     print_draft,
     print_hits,
@@ -29,7 +31,7 @@ from agent.render import (
 from agent.settings import Settings
 from retrieval.embeddings import EmbeddingSpecError
 from retrieval.ingest import Ingestor
-from retrieval.records import Kind
+from retrieval.records import IngestError, Kind
 from retrieval.search import search as search_evidence
 from retrieval.store import StoreError
 
@@ -246,6 +248,50 @@ def classify(
         typer.echo(json.dumps(result.as_row(), indent=2, ensure_ascii=False))
     else:
         print_classified(console, result)
+
+
+@app.command()
+def enrich(
+    ctx: typer.Context,
+    source: Annotated[Path, typer.Argument(help="Prospect list (CSV from HubSpot, Salesforce, "
+                                           "Apollo, Clay or by hand) with a website column.")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="Where to write the enriched "
+                                         "list (.csv, or .jsonl for JSON lines).")],
+    icp_file: Annotated[Path | None, typer.Option(
+        "--icp", help="ICP JSON to judge against (default: the newest version).")] = None,
+    concurrency: Annotated[int, typer.Option(
+        "--concurrency", "-c", help="Requests in flight at once.", min=1, max=500)] = 32,
+    resume: Annotated[bool, typer.Option(
+        "--resume", help="Finish an interrupted run (its state file sits next to the "
+        "output).")] = False,
+    retry_failed: Annotated[bool, typer.Option(
+        "--retry-failed", help="Rerun only the domains that failed (error, timeout).")] = False,
+    allow_private: Annotated[bool, typer.Option(
+        "--allow-private", help="Allow private and loopback addresses.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+) -> None:
+    """Enrich and score a prospect list; every input row and column is kept, in order.
+
+    Each distinct domain is fetched once; results are committed as they come, so a killed
+    run continues with --resume and gives the same output as an uninterrupted one.
+    """
+    from agent.batch.run import BatchError, BatchOptions, run_enrich
+
+    settings: Settings = ctx.obj
+    try:
+        icp = load_icp(settings.workspace(), icp_file)
+        options = BatchOptions(concurrency=concurrency, chunk=max(8, 2 * concurrency),
+                               resume=resume,
+                               retry_failed=retry_failed, allow_private=allow_private,
+                               thresholds=settings.thresholds(), llm=structured_llm(settings))
+        with BatchBar(err_console if as_json else console) as bar:
+            summary = run_enrich(source, output, icp, options, progress=bar.update)
+    except (versions.VersionError, LLMError, ValueError, BatchError, IngestError) as exc:
+        raise fail(str(exc)) from None
+    if as_json:
+        typer.echo(json.dumps(summary.__dict__, indent=2))
+    else:
+        print_batch_summary(console, summary)
 
 
 @app.command()

@@ -87,11 +87,16 @@ def normalise_target(raw: str) -> tuple[str, str]:
         raise ValueError("empty website")
     url = raw if re.match(r"^[a-z][a-z0-9+.-]*://", raw, re.I) else f"https://{raw}"
     parts = urlsplit(url)
-    host = (parts.hostname or "").lower().rstrip(".")
-    if not host:
+    try:
+        host = (parts.hostname or "").lower().rstrip(".")
+        port = parts.port
+    except ValueError:
+        raise ValueError(f"'{raw}' is not a website") from None
+    is_name = re.fullmatch(r"[a-z0-9_-]+(\.[a-z0-9_-]+)+|localhost", host)
+    if not host or not (is_name or ":" in host):
         raise ValueError(f"'{raw}' is not a website")
     domain = host[4:] if host.startswith("www.") else host
-    netloc = host + (f":{parts.port}" if parts.port else "")
+    netloc = (f"[{host}]" if ":" in host else host) + (f":{port}" if port else "")
     return f"{parts.scheme.lower()}://{netloc}{parts.path or '/'}", domain
 
 

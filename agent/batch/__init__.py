@@ -1,0 +1,1 @@
+"""Batch enrichment of prospect lists: CSV in, CSV out, resumable and concurrent."""
