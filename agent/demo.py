@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import csv
 import tempfile
 from importlib import resources
 from pathlib import Path
@@ -10,11 +11,14 @@ from pathlib import Path
 from rich.console import Console
 from rich.rule import Rule
 
+from agent.batch.run import BatchOptions, run_enrich
 from agent.classify import classify_many
-from agent.demo_sites import SiteServer
+from agent.demo_sites import SiteServer, sample_sites_dir
 from agent.pipeline import Workspace, draft_icp, mine_store
 from agent.render import (
+    BatchBar,
     IngestBar,
+    print_batch_summary,
     print_classified,
     print_draft,
     print_hits,
@@ -62,10 +66,24 @@ def run_demo(settings: Settings, console: Console, keep: Path | None = None) -> 
         print_draft(console, outcome.doc, outcome.path)
         console.print(Rule("5. classify sample prospects served on 127.0.0.x against the ICP"))
         with SiteServer() as sites:
-            results = asyncio.run(classify_many(list(sites.urls.values()), outcome.doc,
+            results = asyncio.run(classify_many([sites.urls["northpeak"],
+                                                 sites.urls["tinyshop"]], outcome.doc,
                                                 allow_private=True))
-        for result in results:
-            print_classified(console, result)
+            for result in results:
+                print_classified(console, result)
+            console.print(Rule("6. enrich a prospect list (CSV) ready to import into the CRM"))
+            source = home / "prospects.csv"
+            template = (sample_sites_dir() / "prospects.csv").read_text(encoding="utf-8")
+            source.write_text(template.format(**sites.urls), encoding="utf-8")
+            enriched = home / "prospects.enriched.csv"
+            with BatchBar(console) as bar:
+                batch = run_enrich(source, enriched, outcome.doc,
+                                   BatchOptions(allow_private=True), progress=bar.update)
+        print_batch_summary(console, batch)
+        for row in list(csv.DictReader(enriched.open(encoding="utf-8")))[:9]:
+            console.print(f"  {row['Company Name']:<26} {row['fetch_status']:<10} "
+                          f"tier {row['fit_tier']:<8} {row['fit_score'] or '—':>3}  "
+                          f"{row['error'][:60]}", highlight=False, markup=False)
         if keep:
             console.print(f"Workspace kept: try  icp --home {keep} search \"lead routing\"")
         else:
