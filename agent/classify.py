@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -65,21 +66,28 @@ async def classify_many(targets: list[str], icp: ICPDocument, allow_private: boo
     fetch = fetch or FetchPolicy()
     policy = NetPolicy(allow_private)
     pool = PooledExtractor() if extractor is None and len(targets) > POOL_ABOVE else None
+    # LLM calls are blocking; give them as many threads as requests may be in flight.
+    threads = ThreadPoolExecutor(max_workers=fetch.max_in_flight) if llm is not None else None
+
+    async def one(fetcher: SafeFetcher, target: str) -> Classified:
+        prospect = await enrich_prospect(fetcher, target,
+                                         extractor=extractor or pool or inline_extract)
+        fit = classify(prospect, icp, thresholds)
+        if llm is not None and prospect.fetch_status == "ok":
+            loop = asyncio.get_running_loop()
+            fit = await loop.run_in_executor(threads, llm_judge, llm, prospect, icp, fit,
+                                             thresholds)
+        return Classified(prospect, fit)
+
     try:
         async with guarded_client(policy, fetch) as client:
             fetcher = SafeFetcher(client, policy, fetch)
-            prospects = await asyncio.gather(*(
-                enrich_prospect(fetcher, t, extractor=extractor or pool or inline_extract)
-                for t in targets))
+            return list(await asyncio.gather(*(one(fetcher, t) for t in targets)))
     finally:
         if pool is not None:
             pool.close()
-    fits = [classify(p, icp, thresholds) for p in prospects]
-    if llm is not None:
-        fits = list(await asyncio.gather(*(
-            asyncio.to_thread(llm_judge, llm, p, icp, f, thresholds)
-            for p, f in zip(prospects, fits, strict=True))))
-    return [Classified(p, f) for p, f in zip(prospects, fits, strict=True)]
+        if threads is not None:
+            threads.shutdown(wait=False)
 
 
 def classify_url(target: str, icp: ICPDocument, allow_private: bool = False,

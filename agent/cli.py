@@ -62,6 +62,11 @@ def fail(message: str, code: int = 2) -> typer.Exit:
     return typer.Exit(code)
 
 
+class EngineOption(StrEnum):
+    local = "local"
+    ray = "ray"
+
+
 @app.callback()
 def main(
     ctx: typer.Context,
@@ -268,6 +273,9 @@ def enrich(
         "--retry-failed", help="Rerun only the domains that failed (error, timeout).")] = False,
     allow_private: Annotated[bool, typer.Option(
         "--allow-private", help="Allow private and loopback addresses.")] = False,
+    engine: Annotated[EngineOption, typer.Option(
+        "--engine", help="local: asyncio in this process; ray: Ray Data (RAY_ADDRESS for a "
+        "cluster, local mode otherwise).")] = EngineOption.local,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
 ) -> None:
     """Enrich and score a prospect list; every input row and column is kept, in order.
@@ -283,7 +291,8 @@ def enrich(
         options = BatchOptions(concurrency=concurrency, chunk=max(8, 2 * concurrency),
                                resume=resume,
                                retry_failed=retry_failed, allow_private=allow_private,
-                               thresholds=settings.thresholds(), llm=structured_llm(settings))
+                               thresholds=settings.thresholds(), llm=structured_llm(settings),
+                               engine=engine.value)
         with BatchBar(err_console if as_json else console) as bar:
             summary = run_enrich(source, output, icp, options, progress=bar.update)
     except (versions.VersionError, LLMError, ValueError, BatchError, IngestError) as exc:

@@ -157,3 +157,40 @@ def test_kill_9_at_random_moments_then_resume_gives_the_uninterrupted_output(
     rows = list(csv.reader(out.open()))
     assert len(rows) == 73 and len({r[0] for r in rows[1:]}) == 72
     assert json.loads(final.stdout)["domains"] == 48
+
+
+def test_ray_local_mode_gives_the_same_output(workspace: Path, tmp_path: Path,
+                                              many_sites: list[str]) -> None:
+    source = tmp_path / "list.csv"
+    with source.open("w", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["Company", "Website"])
+        for i, url in enumerate(many_sites[:20] * 2):
+            writer.writerow([f"Co {i}", url])
+    local, on_ray = tmp_path / "local.csv", tmp_path / "ray.csv"
+    for out, engine in ((local, "local"), (on_ray, "ray")):
+        result = runner.invoke(app, ["enrich", str(source), "-o", str(out), "--allow-private",
+                                     "--engine", engine, "--concurrency", "4"])
+        assert result.exit_code == 0, result.output
+    assert on_ray.read_text() == local.read_text()
+    assert len(on_ray.read_text().splitlines()) == 41
+
+
+def test_retry_failed_reruns_only_failures(workspace: Path, tmp_path: Path,
+                                           many_sites: list[str]) -> None:
+    from .conftest import free_port
+
+    dead = f"http://127.0.0.1:{free_port()}/"
+    source = tmp_path / "list.csv"
+    source.write_text(f"Company,Website\nUp,{many_sites[0]}\nDown,{dead}\n")
+    out = tmp_path / "out.csv"
+    first = json.loads(runner.invoke(app, ["enrich", str(source), "-o", str(out),
+                                           "--allow-private", "--json"]).stdout)
+    assert first["statuses"] == {"ok": 1, "error": 1}
+    again = json.loads(runner.invoke(app, ["enrich", str(source), "-o", str(out),
+                                           "--allow-private", "--retry-failed",
+                                           "--json"]).stdout)
+    assert again["enriched_now"] == 1  # only the failed domain was tried again
+    rows = list(csv.DictReader(out.open()))
+    assert [r["fetch_status"] for r in rows] == ["ok", "error"]
+    assert "127.0.0.1" in rows[1]["error"]

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from agent.batch.prospect_csv import open_prospects
+from agent.batch.ray_engine import run_on_ray
 from agent.batch.state import RunState
 from agent.classify import POOL_ABOVE, classify_many
 from agent.enrich.fetcher import FetchPolicy
@@ -45,6 +46,7 @@ class BatchOptions:
     allow_private: bool = False
     thresholds: Thresholds | None = None
     llm: StructuredLLM | None = None
+    engine: str = "local"  # local | ray
 
 
 @dataclass
@@ -125,10 +127,23 @@ def run_enrich(source: Path, output: Path, icp: ICPDocument, options: BatchOptio
         total, finished = len(pending), 0
         if progress:
             progress(0, total)
+        if options.engine == "ray":
+            if options.llm is not None:
+                raise BatchError("--engine ray runs the offline engine only; drop --llm")
+            t = options.thresholds
+            for done_chunk in run_on_ray(pending, icp, options.allow_private,
+                                         options.concurrency, options.chunk,
+                                         (t.a, t.b, t.c) if t else None):
+                state.save(done_chunk)
+                finished += len(done_chunk)
+                summary.enriched_now += len(done_chunk)
+                if progress:
+                    progress(finished, total)
+            pending = []
         fetch = FetchPolicy(max_in_flight=options.concurrency)
-        pool = PooledExtractor() if total > POOL_ABOVE else None
+        pool = PooledExtractor() if len(pending) > POOL_ABOVE else None
         try:
-            for start in range(0, total, options.chunk):
+            for start in range(0, len(pending), options.chunk):
                 chunk = pending[start:start + options.chunk]
                 results = asyncio.run(classify_many(
                     [u for _, u in chunk], icp, allow_private=options.allow_private,
