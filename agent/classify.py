@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -66,17 +65,15 @@ async def classify_many(targets: list[str], icp: ICPDocument, allow_private: boo
     fetch = fetch or FetchPolicy()
     policy = NetPolicy(allow_private)
     pool = PooledExtractor() if extractor is None and len(targets) > POOL_ABOVE else None
-    # LLM calls are blocking; give them as many threads as requests may be in flight.
-    threads = ThreadPoolExecutor(max_workers=fetch.max_in_flight) if llm is not None else None
+    llm_slots = asyncio.Semaphore(fetch.max_in_flight)  # the global limit covers LLM calls too
 
     async def one(fetcher: SafeFetcher, target: str) -> Classified:
         prospect = await enrich_prospect(fetcher, target,
                                          extractor=extractor or pool or inline_extract)
         fit = classify(prospect, icp, thresholds)
         if llm is not None and prospect.fetch_status == "ok":
-            loop = asyncio.get_running_loop()
-            fit = await loop.run_in_executor(threads, llm_judge, llm, prospect, icp, fit,
-                                             thresholds)
+            async with llm_slots:
+                fit = await llm_judge(llm, prospect, icp, fit, thresholds)
         return Classified(prospect, fit)
 
     try:
@@ -86,8 +83,6 @@ async def classify_many(targets: list[str], icp: ICPDocument, allow_private: boo
     finally:
         if pool is not None:
             pool.close()
-        if threads is not None:
-            threads.shutdown(wait=False)
 
 
 def classify_url(target: str, icp: ICPDocument, allow_private: bool = False,

@@ -69,15 +69,18 @@ def structured_llm(settings: Settings, chat: BaseChatModel | None = None,
                    model: str = "") -> StructuredLLM | None:
     """The configured LLM (``settings.llm``, or ``chat`` when given), or None offline."""
     model = model or parse_llm_spec(settings.llm) or ""
+    factory = None
     if chat is None and model:
-        chat = build_chat_model(model, settings.llm_timeout)
+        def factory() -> BaseChatModel:
+            return build_chat_model(model, settings.llm_timeout, settings.llm_max_tokens)
+        chat = factory()
     if chat is None:
         return None
     home = settings.workspace()
     return StructuredLLM(chat, model or "chat-model", CallLog(home / "logs.db"),
                          method=settings.llm_method, max_attempts=settings.llm_max_attempts,
                          probe_cache=home / "llm_probe.json",
-                         endpoint=os.environ.get("OPENAI_BASE_URL", ""))
+                         endpoint=os.environ.get("OPENAI_BASE_URL", ""), chat_factory=factory)
 
 
 @dataclass

@@ -29,6 +29,7 @@ class Settings(BaseSettings):
     embed_batch_size: int = Field(default=64, ge=1)
     llm: str = Field(default="none", description="none | openai:MODEL")
     llm_timeout: float = Field(default=60.0, gt=0, description="seconds per model call")
+    llm_max_tokens: int = Field(default=1024, ge=16, description="answer length cap per call")
     llm_max_attempts: int = Field(default=3, ge=1, le=10,
                                   description="attempts per call (first try + re-asks)")
     llm_method: str = Field(default="auto", description="auto | json_schema | "

@@ -81,7 +81,8 @@ def free_port() -> int:
 @contextmanager
 def local_server(argv: list[str], port: int, name: str, timeout: float = 120) -> Iterator[None]:
     """Run a server process on 127.0.0.1:``port`` until the block ends."""
-    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    log = open(f"/tmp/{name.split()[0]}-server.log", "w")  # noqa: SIM115
+    proc = subprocess.Popen(argv, stdout=log, stderr=log)
     deadline = time.monotonic() + timeout
     while True:
         try:

@@ -142,18 +142,23 @@ def run_enrich(source: Path, output: Path, icp: ICPDocument, options: BatchOptio
             pending = []
         fetch = FetchPolicy(max_in_flight=options.concurrency)
         pool = PooledExtractor() if len(pending) > POOL_ABOVE else None
-        try:
+
+        async def all_chunks() -> None:  # one event loop for the whole run
+            nonlocal finished
             for start in range(0, len(pending), options.chunk):
                 chunk = pending[start:start + options.chunk]
-                results = asyncio.run(classify_many(
+                results = await classify_many(
                     [u for _, u in chunk], icp, allow_private=options.allow_private,
                     fetch=fetch, thresholds=options.thresholds, llm=options.llm,
-                    extractor=pool or inline_extract))
+                    extractor=pool or inline_extract)
                 state.save((d, r.as_row()) for (d, _), r in zip(chunk, results, strict=True))
                 finished += len(chunk)
                 summary.enriched_now += len(chunk)
                 if progress:
                     progress(finished, total)
+
+        try:
+            asyncio.run(all_chunks())
         finally:
             if pool is not None:
                 pool.close()

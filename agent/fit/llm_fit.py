@@ -13,15 +13,16 @@ silently adopted.
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from agent.enrich.prospect import Prospect
 from agent.fit.score import Fit, Thresholds, tier_for
 from agent.icp.model import Criterion, ICPDocument
 from agent.llm.client import LLMError, StructuredLLM
 from agent.llm.prompts import load_prompt
+from agent.llm.schemas import length
 from retrieval.mining.keyphrases import terms
 
 PAGE_CHARS = 6000
@@ -30,12 +31,19 @@ PAGE_CHARS = 6000
 class CriterionJudgement(BaseModel):
     id: int = Field(ge=0)
     result: Literal["match", "mismatch", "unknown"]
-    quote: str = Field(default="", max_length=600)
+    quote: Annotated[str, length(0, 600)] = ""
 
 
 class FitJudgement(BaseModel):
-    verdicts: list[CriterionJudgement] = Field(max_length=40)
-    summary: str = Field(default="", max_length=400)
+    verdicts: list[CriterionJudgement]
+    summary: Annotated[str, length(0, 400)] = ""
+
+    @field_validator("verdicts")
+    @classmethod
+    def _at_most_40(cls, value: list[CriterionJudgement]) -> list[CriterionJudgement]:
+        if len(value) > 40:
+            raise ValueError("at most 40 verdicts")
+        return value
 
 
 def _supports(criterion: Criterion, quote: str) -> bool:
@@ -47,8 +55,8 @@ def _supports(criterion: Criterion, quote: str) -> bool:
     return any(re.search(rf"\b{re.escape(w)}", low) for w in words)
 
 
-def llm_judge(llm: StructuredLLM, prospect: Prospect, icp: ICPDocument, fit: Fit,
-              thresholds: Thresholds | None = None) -> Fit:
+async def llm_judge(llm: StructuredLLM, prospect: Prospect, icp: ICPDocument, fit: Fit,
+                    thresholds: Thresholds | None = None) -> Fit:
     """``fit`` with the model's grounded score, tier and reasons added beside it."""
     t = thresholds or Thresholds()
     if prospect.fetch_status != "ok":
@@ -57,8 +65,8 @@ def llm_judge(llm: StructuredLLM, prospect: Prospect, icp: ICPDocument, fit: Fit
     listing = "\n".join(f"{i}: {c.statement}" for i, c in enumerate(criteria))
     page = prospect.text[:PAGE_CHARS]
     try:
-        answer = llm.ask(load_prompt("fit_classification"), FitJudgement, criteria=listing,
-                         page=page)
+        answer = await llm.aask(load_prompt("fit_classification"), FitJudgement,
+                                criteria=listing, page=page)
     except LLMError as exc:
         return fit.model_copy(update={"llm_reasons": [f"LLM unavailable: {exc}"[:300]]})
     known = matched = 0.0

@@ -9,10 +9,12 @@ validation error (instructor's re-ask); after ``max_attempts`` the call fails wi
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import os
 import time
+from collections.abc import Callable, Generator
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -54,7 +56,7 @@ def parse_llm_spec(spec: str) -> str | None:
     return model
 
 
-def build_chat_model(model: str, timeout: float) -> BaseChatModel:
+def build_chat_model(model: str, timeout: float, max_tokens: int = 1024) -> BaseChatModel:
     """LangChain ``ChatOpenAI`` for the endpoint in ``OPENAI_BASE_URL`` (default OpenAI)."""
     from langchain_openai import ChatOpenAI
 
@@ -65,8 +67,13 @@ def build_chat_model(model: str, timeout: float) -> BaseChatModel:
             raise LLMError("OPENAI_API_KEY is not set (or set OPENAI_BASE_URL for a local "
                            "OpenAI-compatible server)")
         api_key = "not-needed"  # local servers (llama.cpp, vLLM, Ollama) ignore it
+    import httpx
+
+    # An async client of its own (LangChain's default one is shared process-wide and
+    # bound to the first event loop that used it).
     return ChatOpenAI(model=model, base_url=base_url, api_key=api_key, timeout=timeout,
-                      max_retries=1, temperature=0)
+                      max_retries=1, temperature=0, max_tokens=max_tokens,
+                      http_async_client=httpx.AsyncClient(timeout=timeout))
 
 
 def _is_unreachable(exc: Exception) -> bool:
@@ -87,7 +94,8 @@ def _is_endpoint_refusal(exc: Exception) -> bool:
 class StructuredLLM:
     def __init__(self, chat: BaseChatModel, model: str, call_log: CallLog,
                  method: str = "auto", max_attempts: int = 3,
-                 probe_cache: Path | None = None, endpoint: str = "") -> None:
+                 probe_cache: Path | None = None, endpoint: str = "",
+                 chat_factory: Callable[[], BaseChatModel] | None = None) -> None:
         if method not in ("auto", *METHODS):
             raise LLMError(f"unknown structured-output method '{method}'")
         self.chat = chat
@@ -97,6 +105,8 @@ class StructuredLLM:
         self._method = None if method == "auto" else method
         self.probe_cache = probe_cache
         self.endpoint = endpoint
+        self.chat_factory = chat_factory
+        self._loop_chat: tuple[asyncio.AbstractEventLoop, BaseChatModel] | None = None
 
     # -- probing ---------------------------------------------------------------------------
 
@@ -144,17 +154,57 @@ class StructuredLLM:
     # -- asking ----------------------------------------------------------------------------
 
     def ask(self, prompt: PromptFile, schema: type[T], **variables: str) -> T:
-        system, user = prompt.render(**variables)
-        messages: list[BaseMessage] = [SystemMessage(system), HumanMessage(user)]
+        """Render ``prompt``, call the model, validate against ``schema``, re-ask on error."""
         method = self.method()
         runnable = self.chat.with_structured_output(schema, method=method, include_raw=True)
+        dialogue = self._dialogue(prompt, schema, method, variables)
+        messages = next(dialogue)
+        while True:
+            try:
+                messages = dialogue.send(runnable.invoke(messages))
+            except StopIteration as done:
+                return done.value
+            except Exception as exc:  # network, timeout, refusal, server error
+                messages = dialogue.throw(exc)
+
+    async def aask(self, prompt: PromptFile, schema: type[T], **variables: str) -> T:
+        """:meth:`ask` for code inside an event loop (calls overlap instead of blocking)."""
+        method = self._method or await asyncio.to_thread(self.method)
+        runnable = self._chat_for_this_loop().with_structured_output(
+            schema, method=method, include_raw=True)
+        dialogue = self._dialogue(prompt, schema, method, variables)
+        messages = next(dialogue)
+        while True:
+            try:
+                messages = dialogue.send(await runnable.ainvoke(messages))
+            except StopIteration as done:
+                return done.value
+            except Exception as exc:
+                messages = dialogue.throw(exc)
+
+    def _chat_for_this_loop(self) -> BaseChatModel:
+        """Async HTTP clients belong to one event loop: a new loop gets a new model."""
+        loop = asyncio.get_running_loop()
+        if self.chat_factory is None:
+            return self.chat
+        if self._loop_chat is None or self._loop_chat[0] is not loop:
+            self._loop_chat = (loop, self.chat_factory())
+        return self._loop_chat[1]
+
+    def _dialogue(self, prompt: PromptFile, schema: type[T], method: str,
+                  variables: dict[str, str]) -> Generator[list[BaseMessage], Any, T]:
+        """The re-ask loop, shared by :meth:`ask` and :meth:`aask`: it yields the messages
+        to send and receives the model's structured output (or the exception raised)."""
+        system, user = prompt.render(**variables)
+        messages: list[BaseMessage] = [SystemMessage(system), HumanMessage(user)]
         last_error = ""
+        attempt = 0
         for attempt in range(1, self.max_attempts + 1):
             start = time.perf_counter()
             record = CallRecord(prompt.task, prompt.version, prompt.sha256, self.model, method,
                                 attempt, ok=False, latency_ms=0)
             try:
-                out: dict[str, Any] = runnable.invoke(messages)
+                out: dict[str, Any] = yield list(messages)
             except Exception as exc:  # network, timeout, refusal, server error
                 record.latency_ms = int((time.perf_counter() - start) * 1000)
                 record.error = f"{type(exc).__name__}: {exc}"

@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
+
+
+def length(low: int, high: int) -> AfterValidator:
+    """A length check kept out of the JSON schema (for long free-text fields, whose
+    ``maxLength`` a grammar-constrained server would expand into an enormous grammar)."""
+    def check(value: str) -> str:
+        if not low <= len(value) <= high:
+            raise ValueError(f"must be {low} to {high} characters, not {len(value)}")
+        return value
+    return AfterValidator(check)
+
 
 Quote = Annotated[str, Field(min_length=8, max_length=600,
                              description="copied word for word from the evidence")]
