@@ -61,6 +61,11 @@ class StubLLM(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
 
+class StubServer(ThreadingHTTPServer):
+    request_queue_size = 256  # the default backlog of 5 drops connections under load
+    daemon_threads = True
+
+
 def serve_sites(root: Path, count: int, latency: float) -> tuple[subprocess.Popen, list[str]]:
     child = subprocess.Popen([sys.executable, __file__, "--serve", str(root), str(count),
                               str(latency)], stdout=subprocess.PIPE, text=True)
@@ -138,8 +143,7 @@ def main() -> None:
         for n in range(args.sites):
             make_site(tmpdir / f"s{n}", n, rng)
         child, urls = serve_sites(tmpdir, args.sites, 0.1)
-        llm_server = ThreadingHTTPServer(("127.0.0.1", 0), StubLLM)
-        llm_server.daemon_threads = True
+        llm_server = StubServer(("127.0.0.1", 0), StubLLM)
         threading.Thread(target=llm_server.serve_forever, daemon=True).start()
         try:
             offline_env = {**base_env, "ICP_HOME": str(tmpdir / "ws")}

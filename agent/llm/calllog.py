@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -42,17 +43,23 @@ class CallRecord:
 
 
 class CallLog:
+    """One connection per log (WAL, no fsync per call): logging must not slow the calls."""
+
     def __init__(self, path: Path) -> None:
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
-        with self._connect() as db:
-            db.execute(SCHEMA)
+        self._lock = threading.Lock()
+        self._db = sqlite3.connect(self.path, timeout=10, check_same_thread=False)
+        self._db.execute("pragma journal_mode=wal")
+        self._db.execute("pragma synchronous=normal")
+        with self._db:
+            self._db.execute(SCHEMA)
 
     def _connect(self) -> sqlite3.Connection:
         return sqlite3.connect(self.path, timeout=10)
 
     def record(self, r: CallRecord) -> None:
-        with self._connect() as db:
+        with self._lock, self._db as db:
             db.execute(
                 "insert into calls (ts, task, prompt_version, prompt_sha256, model, method, "
                 "attempt, ok, input_tokens, output_tokens, latency_ms, error) "
