@@ -7,13 +7,16 @@ client; the workspace only resolves paths.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from agent.fit.score import Thresholds
 from retrieval.embeddings import Embedder
 from retrieval.store import EvidenceStore
+
+if TYPE_CHECKING:
+    from agent.fit.score import Thresholds
 
 
 class Settings(BaseSettings):
@@ -43,6 +46,8 @@ class Settings(BaseSettings):
                         "in transcripts are not customer evidence")
 
     def thresholds(self) -> Thresholds:
+        from agent.fit.score import Thresholds  # the enrichment stack loads on demand
+
         a, b, c = (float(x) for x in self.fit_tiers.split(","))
         if not a >= b >= c:
             raise ValueError(f"ICP_FIT_TIERS must be decreasing (A,B,C), not {self.fit_tiers}")

@@ -31,7 +31,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.classify import make_site, naive  # noqa: E402
+from benchmarks.classify import make_site, naive, serve_in_child  # noqa: E402
 
 LLM_LATENCY = 0.2
 
@@ -64,30 +64,6 @@ class StubLLM(BaseHTTPRequestHandler):
 class StubServer(ThreadingHTTPServer):
     request_queue_size = 256  # the default backlog of 5 drops connections under load
     daemon_threads = True
-
-
-def serve_sites(root: Path, count: int, latency: float) -> tuple[subprocess.Popen, list[str]]:
-    child = subprocess.Popen([sys.executable, __file__, "--serve", str(root), str(count),
-                              str(latency)], stdout=subprocess.PIPE, text=True)
-    assert child.stdout is not None
-    return child, [child.stdout.readline().strip() for _ in range(count)]
-
-
-def _serve(root: Path, count: int, latency: float) -> None:
-    from functools import partial
-
-    from benchmarks.classify import SlowHandler
-
-    SlowHandler.latency = latency
-    port = 0
-    for n in range(count):
-        host = f"127.0.{2 + n // 250}.{1 + n % 250}"
-        server = ThreadingHTTPServer((host, port),
-                                     partial(SlowHandler, directory=str(root / f"s{n}")))
-        port = server.server_address[1]
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        print(f"http://{host}:{port}/", flush=True)
-    threading.Event().wait()
 
 
 def write_list(path: Path, urls: list[str], repeat: int = 1) -> None:
@@ -131,18 +107,14 @@ def main() -> None:
     parser.add_argument("--sites", type=int, default=1000)
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--naive-sample", type=int, default=100)
-    parser.add_argument("--serve", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.serve:
-        _serve(Path(args.serve[0]), int(args.serve[1]), float(args.serve[2]))
-        return
     rng = random.Random(17)
     base_env = {k: v for k, v in os.environ.items() if not k.startswith(("ICP_", "OPENAI_"))}
     with tempfile.TemporaryDirectory(prefix="icp-bench-batch-") as tmp:
         tmpdir = Path(tmp)
         for n in range(args.sites):
             make_site(tmpdir / f"s{n}", n, rng)
-        child, urls = serve_sites(tmpdir, args.sites, 0.1)
+        child, urls = serve_in_child(tmpdir, args.sites, 0.1)
         llm_server = StubServer(("127.0.0.1", 0), StubLLM)
         threading.Thread(target=llm_server.serve_forever, daemon=True).start()
         try:

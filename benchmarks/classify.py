@@ -78,7 +78,7 @@ def serve(root: Path, count: int, latency: float) -> tuple[list[ThreadingHTTPSer
     SlowHandler.latency = latency
     servers, urls, port = [], [], 0
     for n in range(count):
-        host = f"127.0.1.{n + 1}"
+        host = f"127.0.{1 + n // 250}.{1 + n % 250}"  # 250 sites per /24
         server = ThreadingHTTPServer((host, port),
                                      partial(SlowHandler, directory=str(root / f"s{n}")))
         port = server.server_address[1]
