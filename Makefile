@@ -25,7 +25,12 @@ setup: $(STAMP)
 demo: setup
 	$(BIN)/icp demo
 
-test: $(STAMP_IT)
+# The browser tier drives Debian's Chromium (never a browser downloaded by Playwright).
+/usr/bin/chromium:
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium > /dev/null
+
+test: $(STAMP_IT) /usr/bin/chromium
 	$(BIN)/ruff check .
 	ICP_REQUIRE_INTEGRATION=1 $(BIN)/pytest -q
 

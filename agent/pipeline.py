@@ -46,7 +46,7 @@ class Workspace:
         embedder = settings.embedder()
         model = parse_llm_spec(settings.llm) or ""
         if chat is None and model:
-            chat = build_chat_model(model, settings.llm_timeout)
+            chat = build_chat_model(model, settings.llm_timeout, settings.llm_max_tokens)
         return cls(settings, embedder, settings.store(embedder), chat, model or "chat-model")
 
     @property

@@ -57,3 +57,25 @@ def answer(data: dict[str, Any] | str) -> AIMessage:
     content = data if isinstance(data, str) else json.dumps(data)
     return AIMessage(content=content, usage_metadata={"input_tokens": 120, "output_tokens": 30,
                                                       "total_tokens": 150})
+
+
+class ScriptedToolChat(FakeMessagesListChatModel):
+    """A tool-calling chat model that plays back scripted replies (``AIMessage`` objects,
+    possibly with ``tool_calls``) and keeps what it was sent and which tools were bound."""
+
+    seen: list[list[BaseMessage]] = Field(default_factory=list)
+    bound_tools: list[str] = Field(default_factory=list)
+
+    def bind_tools(self, tools: Any, **kwargs: Any) -> Any:
+        self.bound_tools = [t.name for t in tools]
+        return self
+
+    def _generate(self, messages: list[BaseMessage], stop: Any = None,
+                  run_manager: Any = None, **kwargs: Any) -> ChatResult:
+        self.seen.append(list(messages))
+        return super()._generate(messages, stop=stop, run_manager=run_manager, **kwargs)
+
+
+def tool_call(name: str, args: dict[str, Any], call_id: str = "call_1") -> AIMessage:
+    return AIMessage(content="", tool_calls=[{"name": name, "args": args, "id": call_id,
+                                              "type": "tool_call"}])

@@ -16,11 +16,19 @@ from .conftest import ROOT
 pytestmark = pytest.mark.integration
 
 
-def readme_commands() -> list[list[str]]:
+def readme_commands() -> list[tuple[list[str], str | None]]:
+    """Each `$ icp …` line (optionally fed by `printf '…' |`) as argv and its stdin."""
     text = (ROOT / "README.md").read_text(encoding="utf-8")
     blocks = re.findall(r"```console\n(.*?)```", text, re.S)
-    return [shlex.split(line[2:]) for block in blocks for line in block.splitlines()
-            if line.startswith("$ icp ")]
+    commands: list[tuple[list[str], str | None]] = []
+    for line in (x for block in blocks for x in block.splitlines()):
+        fed = re.match(r"\$ printf '([^']*)' \| (icp .*)$", line)
+        if fed:
+            stdin = fed.group(1).encode().decode("unicode_escape")
+            commands.append((shlex.split(fed.group(2)), stdin))
+        elif line.startswith("$ icp "):
+            commands.append((shlex.split(line[2:]), None))
+    return commands
 
 
 def test_readme_has_examples() -> None:
@@ -32,10 +40,16 @@ def test_readme_examples_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     for var in ("ICP_HOME", "ICP_EMBEDDINGS", "ICP_CHROMA_URL", "ICP_LLM", "ICP_VENDOR"):
         monkeypatch.delenv(var, raising=False)
     runner = CliRunner()
-    for argv in readme_commands():
+    outputs = {}
+    for argv, stdin in readme_commands():
         assert argv[0] == "icp"
         args = [a.replace("/tmp/icp-quickstart", str(tmp_path / "ws")) for a in argv[1:]]
-        result = runner.invoke(app, args)
+        result = runner.invoke(app, args, input=stdin)
         assert result.exit_code == 0, (argv, result.output)
-    assert "+ personas: " in result.output  # the last example diffs the two drafts
+        outputs[" ".join(argv[3:]) + (stdin or "")] = result.output
+    assert "+ personas: " in outputs["draft --diff v1 v2"]  # the two drafts differ
+    chat = [out for key, out in outputs.items() if key.startswith("chat")]
+    assert "Saved ICP v3" in chat[0] and "Sources:" in chat[0]
+    assert "Continuing the conversation" in chat[1] and "needs an LLM" in chat[1]
+    assert "+ exclusions: Exclude companies with 1-49 employees" in chat[1]
     assert (tmp_path / "ws" / "icp.md").read_text().startswith("# Ideal customer profile v2")

@@ -1,0 +1,147 @@
+"""Offline mode: a deterministic intent router in front of the same tools the LLM uses.
+
+Patterns are tried in order; the first that matches names the tool and its arguments.
+Whatever no pattern covers gets a plain answer saying it needs an LLM, plus what works
+offline.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from agent.chat.revise import Revision, parse_number, size_bands_above, size_bands_below
+
+OFFLINE_HELP = """Without an LLM I understand requests like these:
+- "what are our top pains?" · "search duplicate records" · "what do customers say about pricing?"
+- "draft an ICP" · "show the ICP" · "list versions" · "compare v1 and v2"
+- "exclude companies under 50 employees" · "exclude industry retail"
+- "exclude companies using Dynamics"
+- "add criterion technology: Snowflake" · "remove the country criterion" · "change size to 200-999"
+- "rename persona Revenue operations to RevOps lead"
+- "classify acme.com" · "why is acme.com a C?"
+- "ingest /path/to/tickets.csv"
+Open questions, summaries in your own words and rewriting the ICP prose need an LLM
+(start with --llm openai:MODEL, or set ICP_LLM)."""
+
+_DOMAIN = r"((?:https?://)?[\w.-]+\.[a-z]{2,}(?::\d+)?(?:/\S*)?|(?:https?://)?\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?(?:/\S*)?)"
+
+
+@dataclass
+class Call:
+    tool: str
+    args: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Routed:
+    calls: list[Call]
+    reply: str = ""  # an answer that needs no tool (help, "needs an LLM")
+
+
+def _revise(change: Revision) -> Call:
+    return Call("revise_icp", change.model_dump())
+
+
+def _exclusion(text: str, reason: str) -> Call | None:
+    size = re.search(r"(under|below|less than|fewer than|smaller than|<)\s*([\d,]+)\s*"
+                     r"(?:employees|people|staff|heads)?", text)
+    if size and re.search(r"employee|people|staff|heads|compan|size", text):
+        bands = size_bands_below(parse_number(size.group(2)))
+        return _revise(Revision(action="add_exclusion", attribute="size",
+                                values=bands, reason=reason))
+    size = re.search(r"(over|above|more than|larger than|>)\s*([\d,]+)", text)
+    if size and re.search(r"employee|people|staff|compan|size", text):
+        bands = size_bands_above(parse_number(size.group(2)))
+        return _revise(Revision(action="add_exclusion", attribute="size",
+                                values=bands, reason=reason))
+    tech = re.search(r"(?:using|use|run|running|on)\s+([\w .+#-]+?)\s*$", text)
+    if tech:
+        return _revise(Revision(
+            action="add_exclusion", attribute="technology", values=[tech.group(1).strip()],
+            reason=reason))
+    field_ = re.search(r"(industry|country|region)\s*(?:is|=|:)?\s*([\w &./-]+?)\s*$", text)
+    if field_:
+        attribute = "country" if field_.group(1) == "region" else field_.group(1)
+        return _revise(Revision(
+            action="add_exclusion", attribute=attribute, values=[field_.group(2).strip()],
+            reason=reason))
+    segment = re.search(r"exclude\s+(?:all\s+)?(?:the\s+)?([\w &./-]+?)\s*"
+                        r"(?:companies|accounts|prospects|firms|businesses)?\s*$", text)
+    if segment and segment.group(1) not in ("companies", "accounts"):
+        return _revise(Revision(
+            action="add_exclusion", attribute="industry", values=[segment.group(1).strip()],
+            reason=reason))
+    return None
+
+
+def _criterion(text: str, reason: str) -> Call | None:
+    found = re.search(r"(industry|size|country|technology|tech|trigger)\s*(?:is|=|:|to)?\s*"
+                      r"(.+?)\s*$", text)
+    if not found:
+        return None
+    attribute = "technology" if found.group(1) == "tech" else found.group(1)
+    values = [v.strip() for v in re.split(r",|\bor\b", found.group(2)) if v.strip()]
+    kind = {"technology": "technographic", "trigger": "trigger"}.get(attribute, "firmographic")
+    return _revise(Revision(action="add_criterion", attribute=attribute,
+                            values=values, kind=kind, reason=reason))
+
+
+def route(message: str) -> Routed:
+    """The tool calls a message asks for (offline mode)."""
+    raw = message.strip()
+    text = raw.lower().rstrip("?.! ")
+    if not text or re.fullmatch(r"(help|\?|what can you do|commands)", text):
+        return Routed([], OFFLINE_HELP)
+    if m := re.match(r"(?:please\s+)?(?:ingest|upload|load|add (?:the )?file)\s+(\S.*)$", raw,
+                     re.I):
+        return Routed([Call("ingest_file", {"path": m.group(1).strip().strip("'\"")})])
+    if m := re.search(r"(?:compare|diff)\s+(v?\d+)\s*(?:and|with|to|vs\.?|,)?\s*(v?\d+)", text):
+        return Routed([Call("compare_versions", {"a": m.group(1), "b": m.group(2)})])
+    if re.search(r"\b(versions|version history|history)\b", text):
+        return Routed([Call("list_versions")])
+    if m := re.search(r"rename (?:the )?persona\s+(.+?)\s+(?:to|as)\s+(.+)$", raw, re.I):
+        return Routed([_revise(Revision(
+            action="rename_persona", attribute=m.group(1).strip("'\" "),
+            values=[m.group(2).strip("'\" .")], reason=raw))])
+    if text.startswith(("exclude", "don't target", "do not target", "avoid", "skip")):
+        call = _exclusion(text, raw)
+        return Routed([call] if call else [], "" if call else
+                      "Tell me which segment to exclude, e.g. 'exclude companies under 50 "
+                      "employees', 'exclude industry retail' or 'exclude companies using X'.")
+    if m := re.match(r"(?:remove|drop|delete)\s+(?:the\s+)?(.+?)(?:\s+criterion|\s+exclusion)?$",
+                     text):
+        words = m.group(1).split(maxsplit=1)
+        return Routed([_revise(Revision(
+            action="remove_criterion", attribute=words[0],
+            values=[words[1]] if len(words) > 1 else [], reason=raw))])
+    if m := re.match(r"(?:change|set|adjust|make)\s+(?:the\s+)?(industry|size|country)\s+"
+                     r"(?:criterion\s+)?(?:to|=|:)\s*(.+)$", text):
+        values = [v.strip() for v in re.split(r",|\bor\b", m.group(2)) if v.strip()]
+        return Routed([_revise(Revision(
+            action="adjust_criterion", attribute=m.group(1), values=values, reason=raw))])
+    if m := re.match(r"(?:add|require|target)\s+(?:a\s+)?(?:criterion\s+)?(.+)$", text):
+        tech = re.match(r"(?:companies\s+|accounts\s+)?(?:using|with|on)\s+(.+)$", m.group(1))
+        call = _criterion("technology " + tech.group(1) if tech else m.group(1), raw)
+        return Routed([call] if call else [], "" if call else
+                      "Say which attribute and values, e.g. 'add criterion technology: "
+                      "Snowflake' or 'target companies using HubSpot'.")
+    if m := re.search(r"(?:why is|why's|explain|why did)\s+" + _DOMAIN, raw, re.I):
+        return Routed([Call("explain_fit", {"prospect": m.group(1).rstrip("?.,")})])
+    if m := re.search(r"(?:classify|score|check|enrich|judge|is)\s+" + _DOMAIN, raw, re.I):
+        return Routed([Call("classify_prospect", {"prospect": m.group(1).rstrip("?.,")})])
+    if re.search(r"\b(re)?draft\b|\b(build|create|generate|make|write)\b.*\b(icp|profile)\b",
+                 text):
+        return Routed([Call("draft_icp")])
+    if re.search(r"\b(show|current|latest|see|view)\b.*\b(icp|profile)\b|^icp$", text):
+        return Routed([Call("show_icp")])
+    if re.search(r"\bpain|complain|struggl|problem|frustrat|recurring", text):
+        limit = re.search(r"top\s+(\d+)", text)
+        return Routed([Call("list_pain_points",
+                            {"limit": int(limit.group(1)) if limit else 5})])
+    if m := re.match(r"(?:search|find|look up|quotes? (?:about|on|for))\s+(?:for\s+)?(.+)$",
+                     text) or re.search(r"(?:say|said|says|mention\w*) about\s+(.+)$", text):
+        return Routed([Call("search_evidence", {"query": m.group(1)})])
+    return Routed([], "That needs an LLM to answer: I am running offline (no model "
+                      "configured).\n\n" + OFFLINE_HELP)

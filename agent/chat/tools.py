@@ -1,0 +1,339 @@
+"""The chat agent's tools: thin wrappers over the product's own jobs.
+
+Each tool returns a :class:`ToolResult`: the text the model (or the user) reads, and the
+citations behind it (evidence source ids with verbatim quotes, or prospect page URLs). The
+same methods serve the LLM agent (as LangChain tools) and the offline intent router.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from agent.chat.revise import Revision, RevisionError, apply
+from agent.icp import versions
+from agent.icp.markdown import render
+from agent.icp.model import ICPDocument
+from agent.pipeline import Workspace, draft_icp, mine_store
+from retrieval.ingest import Ingestor, Progress
+from retrieval.mining.models import Evidence, MiningResult
+from retrieval.search import search
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Citation:
+    source: str  # an evidence source id (file#row) or a page URL
+    quote: str
+
+    def line(self) -> str:
+        return f"“{self.quote}” [{self.source}]"
+
+
+@dataclass
+class ToolResult:
+    text: str
+    citations: list[Citation] = field(default_factory=list)
+    ok: bool = True
+
+    def for_model(self) -> str:
+        """What a tool call answers to the LLM: the text plus its citations."""
+        if not self.citations:
+            return self.text
+        return self.text + "\nQuotes (cite the id in brackets):\n" + "\n".join(
+            f"- {c.line()}" for c in self.citations)
+
+
+def _cite(evidence: list[Evidence], limit: int = 2) -> list[Citation]:
+    return [Citation(e.source_id, e.quote) for e in evidence[:limit]]
+
+
+class ProspectBook:
+    """Classified prospects kept in the workspace (``chat/prospects.json``) by domain."""
+
+    def __init__(self, home: Path) -> None:
+        self.path = home / "chat" / "prospects.json"
+
+    def all(self) -> dict[str, dict[str, Any]]:
+        if not self.path.exists():
+            return {}
+        try:
+            return dict(json.loads(self.path.read_text(encoding="utf-8")))
+        except ValueError:
+            log.warning("ignoring an unreadable prospect table at %s", self.path)
+            return {}
+
+    def put(self, row: dict[str, Any]) -> None:
+        rows = self.all()
+        rows[str(row["domain"]).lower()] = row
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        versions.atomic_write(self.path, json.dumps(rows, indent=1, ensure_ascii=False))
+
+    def find(self, name: str) -> dict[str, Any] | None:
+        key = name.lower().strip().removeprefix("https://").removeprefix("http://")
+        key = key.split("/")[0]
+        rows = self.all()
+        return rows.get(key) or next(
+            (r for d, r in rows.items() if d.split(":")[0] == key.split(":")[0]), None)
+
+
+# Argument schemas of the tools the LLM sees (descriptions are what it reads).
+class SearchArgs(BaseModel):
+    query: str = Field(description="what to look for in the evidence, in plain words")
+    k: int = Field(default=5, ge=1, le=20, description="how many quotes")
+
+
+class PainArgs(BaseModel):
+    limit: int = Field(default=5, ge=1, le=20, description="how many pain points")
+
+
+class NoArgs(BaseModel):
+    pass
+
+
+class ShowArgs(BaseModel):
+    version: str = Field(default="", description="v1, v2 …; empty for the newest")
+
+
+class ProspectArgs(BaseModel):
+    prospect: str = Field(description="the prospect's website or domain, e.g. acme.com")
+
+
+class CompareArgs(BaseModel):
+    a: str = Field(description="older version, e.g. v1")
+    b: str = Field(description="newer version, e.g. v2")
+
+
+class IngestArgs(BaseModel):
+    path: str = Field(description="path of an evidence file or folder on this machine")
+
+
+class ChatTools:
+    """The product's jobs as tools over one workspace."""
+
+    def __init__(self, ws: Workspace, allow_private: bool = False,
+                 progress: Callable[[], Progress | None] | None = None) -> None:
+        self.ws = ws
+        self.allow_private = allow_private
+        self.prospects = ProspectBook(ws.home)
+        self.progress = progress
+        self._mining: tuple[int, MiningResult] | None = None
+        self.turn = "0"  # set by the agent: the id of the user turn being served
+
+    # evidence -------------------------------------------------------------------------
+    def search_evidence(self, query: str, k: int = 5) -> ToolResult:
+        if self.ws.store.count() == 0:
+            return ToolResult("The evidence store is empty: upload or ingest files first.",
+                              ok=False)
+        hits = search(self.ws.store, self.ws.embedder, query, k)
+        cites = [Citation(str(h.metadata.get("source_id", h.id)), _sentence(h.text))
+                 for h in hits]
+        return ToolResult(f"{len(hits)} passages match “{query}”.", cites)
+
+    def mining(self) -> MiningResult:
+        count = self.ws.store.count()
+        if self._mining is None or self._mining[0] != count:
+            self._mining = (count, mine_store(self.ws).mining)
+        return self._mining[1]
+
+    def list_pain_points(self, limit: int = 5) -> ToolResult:
+        if self.ws.store.count() == 0:
+            return ToolResult("No evidence yet: upload or ingest files first.", ok=False)
+        themes = self.mining().themes[:limit]
+        if not themes:
+            return ToolResult("No recurring pain point found in the evidence.")
+        lines, cites = [], []
+        for i, t in enumerate(themes, 1):
+            outcomes = ", ".join(f"{k} {v}" for k, v in t.by_outcome.items())
+            lines.append(f"{i}. {t.label}: {t.size} mentions at {t.accounts} accounts "
+                         f"({outcomes})")
+            cites += _cite(t.quotes, 1)
+        return ToolResult("Top recurring pain points:\n" + "\n".join(lines), cites)
+
+    def ingest_file(self, path: str) -> ToolResult:
+        target = Path(path).expanduser()
+        if not target.exists():
+            return ToolResult(f"{target}: no such file or folder", ok=False)
+        bar = self.progress() if self.progress else None
+        summary = Ingestor(self.ws.store, self.ws.embedder, progress=bar).ingest([target])
+        self._mining = None
+        lines = [f"{Path(f.path).name}: {f.status}, {f.records} records, "
+                 f"{f.chunks_added} chunks added" + (f" ({f.error})" if f.error else "")
+                 + (f", {len(f.problems)} bad rows skipped" if f.problems else "")
+                 for f in summary.files]
+        return ToolResult("Ingest finished. " + "; ".join(lines) +
+                          f". The store now holds {self.ws.store.count()} chunks.",
+                          ok=summary.ok)
+
+    # the ICP ----------------------------------------------------------------------------
+    def current_icp(self) -> ICPDocument | None:
+        try:
+            return versions.load(self.ws.home)
+        except versions.VersionError:
+            return None
+
+    def draft_icp(self) -> ToolResult:
+        if self.ws.store.count() == 0:
+            return ToolResult("The evidence store is empty: upload or ingest evidence first.",
+                              ok=False)
+        doc = draft_icp(self.ws).doc
+        return self._describe(doc, f"Drafted ICP v{doc.version}.")
+
+    def show_icp(self, version: str = "") -> ToolResult:
+        try:
+            doc = versions.load(self.ws.home, version or None)
+        except versions.VersionError as exc:
+            return ToolResult(str(exc), ok=False)
+        return self._describe(doc, f"ICP v{doc.version} ({doc.engine} engine).")
+
+    def _describe(self, doc: ICPDocument, head: str) -> ToolResult:
+        lines, cites = [head], []
+        for title, group in (("Criteria", doc.criteria), ("Triggers", doc.triggers),
+                             ("Exclusions", doc.exclusions)):
+            if group:
+                lines.append(f"{title}:")
+                for c in group[:6]:
+                    lines.append(f"- {c.statement} (support {c.support}, {c.confidence})")
+                    cites += _cite(c.evidence, 1)
+        if doc.personas:
+            lines.append("Personas: " + ", ".join(p.role for p in doc.personas))
+        lines += [f"Note: {n}" for n in doc.notes[:3]]
+        return ToolResult("\n".join(lines), cites)
+
+    def revise_icp(self, change: Revision) -> ToolResult:
+        doc = self.current_icp()
+        if doc is None:
+            return ToolResult("There is no ICP to revise yet: ask me to draft one first.",
+                              ok=False)
+        try:
+            new, line = apply(doc, change, self.turn)
+        except RevisionError as exc:
+            return ToolResult(f"Could not revise v{doc.version}: {exc}", ok=False)
+        versions.save(self.ws.home, new, render(new))
+        cites = [Citation(f"chat:{self.turn}", change.reason)] if change.reason else []
+        return ToolResult(f"Saved ICP v{new.version}: {line} (was v{doc.version}).", cites)
+
+    def list_versions(self) -> ToolResult:
+        numbers = versions.list_versions(self.ws.home)
+        if not numbers:
+            return ToolResult("No ICP versions yet.")
+        lines = []
+        for n in numbers:
+            doc = versions.load(self.ws.home, n)
+            change = next((x for x in doc.notes if x.startswith("Revised in chat")), "drafted")
+            lines.append(f"v{n} · {doc.created_at} · {doc.engine} · {change}")
+        return ToolResult("ICP versions:\n" + "\n".join(lines))
+
+    def compare_versions(self, a: str, b: str) -> ToolResult:
+        try:
+            first, second = versions.load(self.ws.home, a), versions.load(self.ws.home, b)
+        except versions.VersionError as exc:
+            return ToolResult(str(exc), ok=False)
+        changes = versions.diff(first, second)
+        if not changes:
+            return ToolResult(f"v{first.version} and v{second.version} are the same.")
+        return ToolResult(f"From v{first.version} to v{second.version}:\n" + "\n".join(changes))
+
+    # prospects --------------------------------------------------------------------------
+    def classify_prospect(self, prospect: str) -> ToolResult:
+        from agent.classify import classify_url  # the enrichment stack loads on demand
+        from agent.pipeline import structured_llm
+
+        doc = self.current_icp()
+        if doc is None:
+            return ToolResult("Draft an ICP first: a prospect is judged against it.", ok=False)
+        settings = self.ws.settings
+        result = classify_url(prospect, doc, allow_private=self.allow_private,
+                              llm=structured_llm(settings, self.ws.chat, self.ws.model)
+                              if self.ws.chat else None, thresholds=settings.thresholds())
+        row = result.as_row()
+        row.update(icp_version=doc.version,
+                   classified_at=datetime.now(UTC).isoformat(timespec="seconds"))
+        if row["domain"]:
+            self.prospects.put(row)
+        return self._verdict(row, head=True)
+
+    def enrich_list(self, path: str,
+                    progress: Callable[[int, int], None] | None = None) -> ToolResult:
+        """Enrich and score a prospect list (CSV) into ``enriched/<name>-enriched.csv``;
+        its rows join the prospect table."""
+        from agent.batch.run import BatchError, BatchOptions, run_enrich
+
+        doc = self.current_icp()
+        if doc is None:
+            return ToolResult("Draft an ICP first: prospects are judged against it.", ok=False)
+        source = Path(path).expanduser()
+        output = self.ws.home / "enriched" / f"{source.stem}-enriched.csv"
+        output.parent.mkdir(parents=True, exist_ok=True)
+        state = output.with_name(output.name + ".state.sqlite")
+        state.unlink(missing_ok=True)  # a new upload is a new run
+        options = BatchOptions(allow_private=self.allow_private,
+                               thresholds=self.ws.settings.thresholds())
+        try:
+            summary = run_enrich(source, output, doc, options, progress=progress)
+        except (BatchError, ValueError, OSError) as exc:
+            return ToolResult(f"{source.name}: {exc}", ok=False)
+        with output.open(encoding="utf-8-sig", newline="") as fh:
+            for row in csv.DictReader(fh):
+                if row.get("domain"):
+                    self.prospects.put({
+                        "input": row["domain"], "domain": row["domain"],
+                        "fetch_status": row["fetch_status"], "error": row["error"],
+                        "fit_tier": row["fit_tier"],
+                        "fit_score": int(row["fit_score"]) if row["fit_score"] else None,
+                        "fit_confidence": float(row["fit_confidence"] or 0),
+                        "fit_reasons": [r for r in row["fit_reasons"].split(" | ") if r],
+                        "verdicts": [], "icp_version": doc.version,
+                        "classified_at": datetime.now(UTC).isoformat(timespec="seconds")})
+        tiers = ", ".join(f"{k} {v}" for k, v in sorted(summary.tiers.items()))
+        return ToolResult(f"Enriched {summary.rows} rows ({summary.domains} domains; tiers: "
+                          f"{tiers or 'none'}) into {output}.")
+
+    def explain_fit(self, prospect: str) -> ToolResult:
+        row = self.prospects.find(prospect)
+        if row is None:
+            return self.classify_prospect(prospect)
+        return self._verdict(row, head=False)
+
+    def _verdict(self, row: dict[str, Any], head: bool) -> ToolResult:
+        score = "no score" if row["fit_score"] is None else f"score {row['fit_score']}"
+        lines = [f"{row['domain'] or row['input']} is tier {row['fit_tier']} ({score}, "
+                 f"confidence {row['fit_confidence']:.0%}) against ICP v{row['icp_version']}."]
+        if row.get("fetch_status") != "ok":
+            lines.append(f"The site was {row['fetch_status']}: {row.get('error', '')}")
+        cites = []
+        for v in row.get("verdicts", []):
+            mark = {"match": "✓", "mismatch": "✗", "excluded": "✗ excluded"}.get(v["result"])
+            if mark:
+                lines.append(f"{mark} {v['criterion']}: {v['reason']}")
+                if v.get("quote"):
+                    cites.append(Citation(v["url"], v["quote"]))
+        if not row.get("verdicts"):
+            lines += row.get("fit_reasons", [])
+        unknown = sum(1 for v in row.get("verdicts", []) if v["result"] == "unknown")
+        if unknown:
+            lines.append(f"? {unknown} criteria could not be judged from the site.")
+        if row.get("llm_fit_tier"):
+            lines.append(f"The LLM's own judgement: tier {row['llm_fit_tier']}.")
+        if not head:
+            lines.insert(0, "Why:")
+        return ToolResult("\n".join(lines), cites[:6])
+
+
+def _sentence(text: str, limit: int = 240) -> str:
+    """A verbatim excerpt of a chunk short enough to quote."""
+    flat = " ".join(text.split())
+    if len(flat) <= limit:
+        return flat
+    cut = flat[:limit]
+    end = max(cut.rfind(". "), cut.rfind("? "), cut.rfind("! "))
+    return cut[:end + 1] if end > 60 else cut.rsplit(" ", 1)[0]
