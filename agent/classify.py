@@ -21,6 +21,7 @@ from agent.fit.score import Fit, Thresholds, classify
 from agent.icp import versions
 from agent.icp.model import ICPDocument
 from agent.llm.client import StructuredLLM
+from agent.llm.prompts import PromptFile
 
 
 @dataclass
@@ -58,7 +59,8 @@ async def classify_many(targets: list[str], icp: ICPDocument, allow_private: boo
                         fetch: FetchPolicy | None = None,
                         thresholds: Thresholds | None = None,
                         llm: StructuredLLM | None = None,
-                        extractor: Extractor | None = None) -> list[Classified]:
+                        extractor: Extractor | None = None,
+                        prompt: PromptFile | None = None) -> list[Classified]:
     """Enrich and score prospects concurrently (extraction in worker processes for
     batches); with ``llm``, its grounded judgement is added beside the deterministic one.
     Results come back in the order of ``targets``."""
@@ -73,7 +75,7 @@ async def classify_many(targets: list[str], icp: ICPDocument, allow_private: boo
         fit = classify(prospect, icp, thresholds)
         if llm is not None and prospect.fetch_status == "ok":
             async with llm_slots:
-                fit = await llm_judge(llm, prospect, icp, fit, thresholds)
+                fit = await llm_judge(llm, prospect, icp, fit, thresholds, prompt)
         return Classified(prospect, fit)
 
     try:

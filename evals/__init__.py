@@ -1,1 +1,1 @@
-"""Eval datasets, graders, the runner and comparison statistics (see the eval issue)."""
+"""Eval runs: labelled datasets, graders, the runner, paired statistics and the report."""

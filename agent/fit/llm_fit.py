@@ -21,7 +21,7 @@ from agent.enrich.prospect import Prospect
 from agent.fit.score import Fit, Thresholds, tier_for
 from agent.icp.model import Criterion, ICPDocument
 from agent.llm.client import LLMError, StructuredLLM
-from agent.llm.prompts import load_prompt
+from agent.llm.prompts import PromptFile, load_prompt
 from agent.llm.schemas import length
 from retrieval.mining.keyphrases import terms
 
@@ -56,7 +56,8 @@ def _supports(criterion: Criterion, quote: str) -> bool:
 
 
 async def llm_judge(llm: StructuredLLM, prospect: Prospect, icp: ICPDocument, fit: Fit,
-                    thresholds: Thresholds | None = None) -> Fit:
+                    thresholds: Thresholds | None = None,
+                    prompt: PromptFile | None = None) -> Fit:
     """``fit`` with the model's grounded score, tier and reasons added beside it."""
     t = thresholds or Thresholds()
     if prospect.fetch_status != "ok":
@@ -65,7 +66,7 @@ async def llm_judge(llm: StructuredLLM, prospect: Prospect, icp: ICPDocument, fi
     listing = "\n".join(f"{i}: {c.statement}" for i, c in enumerate(criteria))
     page = prospect.text[:PAGE_CHARS]
     try:
-        answer = await llm.aask(load_prompt("fit_classification"), FitJudgement,
+        answer = await llm.aask(prompt or load_prompt("fit_classification"), FitJudgement,
                                 criteria=listing, page=page)
     except LLMError as exc:
         return fit.model_copy(update={"llm_reasons": [f"LLM unavailable: {exc}"[:300]]})
@@ -92,4 +93,6 @@ async def llm_judge(llm: StructuredLLM, prospect: Prospect, icp: ICPDocument, fi
     score = (int(round(100 * (matched + 0.5 * t.prior_weight) / (known + t.prior_weight)))
              if known else None)
     tier = "D" if fit.excluded else (tier_for(score, t) if score is not None else "unknown")
-    return fit.model_copy(update={"llm_score": score, "llm_tier": tier, "llm_reasons": reasons})
+    return fit.model_copy(update={"llm_score": score, "llm_tier": tier, "llm_reasons": reasons,
+                                  "llm_quotes": int(known) + dropped,
+                                  "llm_quotes_dropped": dropped})

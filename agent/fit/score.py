@@ -58,6 +58,8 @@ class Fit(BaseModel):
     llm_score: int | None = None  # the LLM's judgement, kept beside (never instead of) ours
     llm_tier: str | None = None
     llm_reasons: list[str] = []
+    llm_quotes: int = 0  # the LLM's verdict quotes checked against the page
+    llm_quotes_dropped: int = 0  # of those, not on the page or not about the criterion
 
 
 @dataclass

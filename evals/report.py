@@ -1,0 +1,137 @@
+"""``icp eval report``: one self-contained HTML file (inline SVG, no scripts, no network)."""
+
+from __future__ import annotations
+
+from html import escape
+
+from evals.compare import Comparison, compare
+from evals.runner import EvalRun
+from evals.stats import bootstrap_mean
+
+COLORS = ["#4c78a8", "#f58518", "#54a24b", "#e45756", "#72b7b2", "#b279a2"]
+STYLE = """body{font-family:system-ui,sans-serif;margin:2rem;color:#222;max-width:1100px}
+table{border-collapse:collapse;margin:1rem 0}td,th{border:1px solid #ddd;padding:4px 8px;
+font-size:13px;text-align:left}th{background:#f4f4f4}.ok{background:#cfe8cf}.bad{background:
+#f3c7c7}.muted{color:#777}h2{margin-top:2rem}.verdict{font-weight:bold}"""
+
+
+def _bars(title: str, labels: list[str], values: list[tuple[float, float, float]],
+          unit: str = "", scale: float | None = None) -> str:
+    """Horizontal bars with interval whiskers; values are (estimate, low, high)."""
+    width, row, left = 640, 28, 230
+    top = max((hi for _, _, hi in values), default=1.0) or 1.0
+    scale = scale or top
+    height = row * len(labels) + 30
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+             f'role="img" aria-label="{escape(title)}"><title>{escape(title)}</title>']
+    for i, (label, (est, lo, hi)) in enumerate(zip(labels, values, strict=True)):
+        y = 10 + i * row
+        span = width - left - 90
+
+        def x(v: float, span: int = span) -> float:
+            return left + span * max(v, 0) / scale
+
+        parts.append(f'<text x="0" y="{y + 15}" font-size="12">{escape(label[:34])}</text>')
+        parts.append(f'<rect class="bar" x="{left}" y="{y}" width="{x(est) - left:.1f}" '
+                     f'height="18" fill="{COLORS[i % len(COLORS)]}"/>')
+        parts.append(f'<line x1="{x(lo):.1f}" x2="{x(hi):.1f}" y1="{y + 9}" y2="{y + 9}" '
+                     'stroke="#222" stroke-width="2"/>')
+        parts.append(f'<text x="{x(hi) + 6:.1f}" y="{y + 14}" font-size="12">'
+                     f'{est:.2f}{unit} [{lo:.2f}, {hi:.2f}]</text>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def _metric_chart(runs: list[EvalRun], name: str, per_case: str) -> str:
+    values = []
+    for run in runs:
+        data = [float(getattr(c, per_case)) for c in run.cases
+                if getattr(c, per_case) is not None]
+        ci = bootstrap_mean(data) if data else None
+        values.append((ci.estimate, ci.low, ci.high) if ci else (0.0, 0.0, 0.0))
+    return _bars(name, [_label(r) for r in runs], values,
+                 scale=1.0 if per_case in ("correct", "grounding") else None)
+
+
+def _label(run: EvalRun) -> str:
+    return "offline engine" if not run.prompt else f"{run.model} {run.prompt}"
+
+
+def _matrix(runs: list[EvalRun]) -> str:
+    ids = list(dict.fromkeys(c.id for r in runs for c in r.cases))
+    head = "".join(f"<th>{escape(_label(r))}</th>" for r in runs)
+    rows = []
+    by_run = [{c.id: c for c in r.cases} for r in runs]
+    for case_id in ids:
+        first = next(b[case_id] for b in by_run if case_id in b)
+        cells = []
+        for table in by_run:
+            c = table.get(case_id)
+            if c is None:
+                cells.append('<td class="muted">–</td>')
+            else:
+                cells.append(f'<td class="{"ok" if c.correct else "bad"}" title="'
+                             f'{escape(" | ".join(c.reasons))}">{escape(c.predicted)}</td>')
+        rows.append(f"<tr><td>{escape(case_id)}</td><td>{escape(first.kind)}</td>"
+                    f"<td>{escape(first.expected)}</td>{''.join(cells)}</tr>")
+    return (f'<table id="matrix"><tr><th>case</th><th>kind</th><th>expected</th>{head}</tr>'
+            + "".join(rows) + "</table>")
+
+
+def _runs_table(runs: list[EvalRun]) -> str:
+    rows = []
+    for r in runs:
+        m = r.metrics
+        grounding = "–" if m.get("grounding_rate") is None else f"{m['grounding_rate']:.2f}"
+        rows.append(
+            f"<tr><td>{escape(r.run_id)}</td><td>{escape(_label(r))}</td>"
+            f"<td>{escape(r.prompt_sha256[:12]) or '–'}</td><td>{m['accuracy']:.3f}</td>"
+            f"<td>{m['macro_f1']:.3f}</td><td>{grounding}</td>"
+            f"<td>{m['latency_ms_mean']:.0f}</td><td>{int(m['input_tokens'] or 0)}/"
+            f"{int(m['output_tokens'] or 0)}</td><td>${r.cost_usd:.4f}</td>"
+            f"<td>{escape(r.git_commit[:10])}{' (dirty)' if r.git_dirty else ''}</td></tr>")
+    return ("<table id=\"runs\"><tr><th>run</th><th>engine</th><th>prompt sha256</th>"
+            "<th>accuracy</th><th>macro-F1</th><th>grounding</th><th>latency ms</th>"
+            "<th>tokens in/out</th><th>cost</th><th>commit</th></tr>" + "".join(rows)
+            + "</table>")
+
+
+def _comparison(c: Comparison) -> str:
+    acc = c.deltas["accuracy"]
+    lines = [f"<p><b>{escape(c.b)}</b> vs <b>{escape(c.a)}</b> on {c.cases} cases: "
+             f"<span class=\"verdict\">{escape(c.verdict)}</span> — accuracy "
+             f"{acc.estimate:+.3f} [{acc.low:+.3f}, {acc.high:+.3f}], McNemar exact p = "
+             f"{c.mcnemar.p_value:.3g} ({c.mcnemar.b_only} cases fixed, "
+             f"{c.mcnemar.a_only} broken).</p>"]
+    if c.flipped_better or c.flipped_worse:
+        lines.append(f"<p class=\"muted\">Fixed: {escape(', '.join(c.flipped_better) or '–')}"
+                     f"<br>Broken: {escape(', '.join(c.flipped_worse) or '–')}</p>")
+    lines += [f"<p class=\"muted\">⚠ {escape(w)}</p>" for w in c.warnings]
+    return "".join(lines)
+
+
+def render_report(runs: list[EvalRun]) -> str:
+    if not runs:
+        raise ValueError("no runs to report")
+    baseline = runs[0]
+    comparisons = [compare(baseline, r) for r in runs[1:]]
+    latency = [(float(r.metrics["latency_ms_mean"] or 0),) * 3 for r in runs]
+    body = [
+        f"<h1>Eval report: {escape(baseline.task)}</h1>",
+        f"<p class=\"muted\">Dataset {escape(baseline.dataset)} (sha256 "
+        f"{escape(baseline.dataset_sha256[:12])}…), {len({c.id for c in baseline.cases})} "
+        f"cases; baseline: {escape(_label(baseline))}. Intervals are 95% bootstrap "
+        "intervals over cases.</p>",
+        "<h2>Runs</h2>", _runs_table(runs),
+        "<h2>Accuracy</h2>", _metric_chart(runs, "accuracy", "correct"),
+        "<h2>Grounding rate</h2>", _metric_chart(runs, "grounding rate", "grounding"),
+        "<h2>Against the baseline</h2>",
+        "".join(_comparison(c) for c in comparisons) or "<p>Only one run.</p>",
+        "<h2>Latency and cost</h2>",
+        _bars("mean latency per case (ms)", [_label(r) for r in runs], latency, " ms"),
+        "<p>" + " · ".join(f"{escape(_label(r))}: ${r.cost_usd:.4f}" for r in runs) + "</p>",
+        "<h2>Per case</h2><p class=\"muted\">Green: the tier a person gave; red: another "
+        "tier (hover for the reasons).</p>", _matrix(runs),
+    ]
+    return ("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>icp eval "
+            f"report</title><style>{STYLE}</style></head><body>{''.join(body)}</body></html>")
