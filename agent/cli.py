@@ -381,12 +381,17 @@ app.add_typer(eval_app, name="eval")
 
 class EvalTask(StrEnum):
     fit = "fit"
+    extraction = "extraction"
+    themes = "themes"
 
 
 @eval_app.command("run")
 def eval_run(
     ctx: typer.Context,
-    task: Annotated[EvalTask, typer.Argument(help="fit: prospect page + ICP -> tier.")],
+    task: Annotated[EvalTask, typer.Argument(
+        help="fit (page + ICP -> tier; prompt fit_classification), extraction (page -> "
+        "industry, head count, tools; field_extraction), themes (evidence -> pain points; "
+        "theme_label).")],
     prompt: Annotated[list[str] | None, typer.Option(
         "--prompt", help="Prompt version to run (repeat for several: --prompt v1 --prompt "
         "v2). Needs --model.")] = None,
@@ -408,7 +413,8 @@ def eval_run(
     git commit."""
     from evals.datasets import DatasetError
     from evals.locks import LockError
-    from evals.runner import FitEval
+    from evals.runner import Evaluator
+    from evals.tasks import get_task
 
     settings: Settings = ctx.obj
     spec = model or settings.llm
@@ -421,21 +427,20 @@ def eval_run(
             if prompt else None
         home = settings.workspace()
         with BatchBar(err_console) as bar:
-            runs = FitEval(home, limit=limit, thresholds=settings.thresholds(),
-                           progress=lambda _label, done, total: bar.update(done, total)
-                           ).run(prompt or [], llm, (spec or "").removeprefix("openai:"),
-                                 repeats, price_in, price_out)
+            runs = Evaluator(home, get_task(task.value), limit=limit,
+                             progress=lambda _label, done, total: bar.update(done, total)
+                             ).run(prompt or [], llm, (spec or "").removeprefix("openai:"),
+                                   repeats, price_in, price_out)
     except (LockError, DatasetError, LLMError, ValueError, OSError) as exc:
         raise fail(str(exc)) from None
     if as_json:
         typer.echo(json.dumps([{"run_id": r.run_id, **r.metrics} for r in runs], indent=2))
         return
     for r in runs:
-        g = r.metrics["grounding_rate"]
-        console.print(f"{r.run_id}: accuracy {r.metrics['accuracy']:.3f} · macro-F1 "
-                      f"{r.metrics['macro_f1']:.3f} · grounding "
-                      f"{'–' if g is None else f'{g:.2f}'} · "
-                      f"{r.metrics['latency_ms_mean']:.0f} ms/case", highlight=False)
+        shown = " · ".join(f"{k} {'–' if v is None else f'{v:.3f}'}"
+                           for k, v in r.metrics.items()
+                           if k not in ("latency_ms_p95", "input_tokens", "output_tokens"))
+        console.print(f"{r.run_id}: {shown}", highlight=False)
     console.print(f"Runs saved in {home / 'evals' / 'runs'}; compare with `icp eval compare "
                   f"{runs[0].run_id} {runs[-1].run_id}`, report with `icp eval report -o "
                   "report.html`.", highlight=False)

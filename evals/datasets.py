@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypeVar
 
 from pydantic import BaseModel, Field, ValidationError
 
@@ -28,20 +28,63 @@ class FitCase(BaseModel):
     why: str = Field(description="how the label was set")
 
 
+class ExpectedFields(BaseModel):
+    industry: str
+    employees: int | None
+    technologies: list[str]
+
+
+class ExtractionCase(BaseModel):
+    """A prospect page and what a person records from it."""
+
+    id: str = Field(pattern=r"^[\w.-]+$")
+    kind: str
+    source: str
+    html: str
+    expected: ExpectedFields
+    why: str
+    status: int = 200
+
+
+class ExpectedTheme(BaseModel):
+    name: str
+    keywords: list[str] = Field(min_length=1, description="any of these in a theme's "
+                                "label means the theme was found")
+
+
+class ThemeCase(BaseModel):
+    """An evidence set (files in the repository) and the themes a person finds in it."""
+
+    id: str = Field(pattern=r"^[\w.-]+$")
+    kind: str
+    evidence: list[str] = Field(min_length=1)
+    expected_themes: list[ExpectedTheme] = Field(min_length=1)
+    why: str
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
 def load_fit_cases(path: Path | None = None) -> list[FitCase]:
-    path = path or DATASETS / "fit_cases.jsonl"
-    cases, seen = [], set()
+    return load_cases(path or DATASETS / "fit_cases.jsonl", FitCase)
+
+
+def load_cases(path: Path, schema: type[M]) -> list[M]:
+    """Every line validated against ``schema``; a bad line is named, ids are unique."""
+    cases: list[M] = []
+    seen: set[str] = set()
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
         if not line.strip():
             continue
         try:
-            case = FitCase.model_validate_json(line)
+            case = schema.model_validate_json(line)
         except ValidationError as exc:
             raise DatasetError(f"{path} line {number}: {exc.errors()[0]['msg']} "
                                f"({'.'.join(map(str, exc.errors()[0]['loc']))})") from None
-        if case.id in seen:
-            raise DatasetError(f"{path} line {number}: duplicate case id {case.id}")
-        seen.add(case.id)
+        case_id = str(getattr(case, "id", number))
+        if case_id in seen:
+            raise DatasetError(f"{path} line {number}: duplicate case id {case_id}")
+        seen.add(case_id)
         cases.append(case)
     if not cases:
         raise DatasetError(f"{path}: no cases")

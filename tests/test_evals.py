@@ -131,3 +131,33 @@ def test_offline_eval_run_compare_and_report(tmp_path: Path) -> None:
     assert needs_model.exit_code == 2 and "--model" in needs_model.output
     missing = runner.invoke(app, [*home, "eval", "compare", "nope", run["run_id"]])
     assert missing.exit_code == 2 and "no eval run 'nope'" in missing.output
+
+
+@pytest.mark.integration
+def test_offline_extraction_and_theme_evals(tmp_path: Path) -> None:
+    runner = CliRunner()
+    home = ["--home", str(tmp_path / "ws")]
+    extraction = runner.invoke(app, [*home, "eval", "run", "extraction", "--json"])
+    assert extraction.exit_code == 0, extraction.output
+    (run,) = json.loads(extraction.stdout)
+    assert run["industry_accuracy"] >= 0.9 and run["employees_accuracy"] >= 0.9
+    assert run["technologies_accuracy"] >= 0.8  # the set the extraction test checks too
+    themes = runner.invoke(app, [*home, "eval", "run", "themes", "--json"])
+    assert themes.exit_code == 0, themes.output
+    (run,) = json.loads(themes.stdout)
+    assert 0 < run["theme_coverage"] <= 1
+    saved = json.loads(next((tmp_path / "ws" / "evals" / "runs").glob("themes-*.json"))
+                       .read_text())
+    units = [c["id"] for c in saved["cases"]]
+    assert "pipewise-tickets:duplicate records" in units  # one unit per expected theme
+    assert len(units) == len(set(units)) == 25
+
+
+def test_theme_and_extraction_datasets_are_well_formed() -> None:
+    from evals.datasets import ExtractionCase, ThemeCase, load_cases
+
+    extraction = load_cases(DATASETS / "extraction_cases.jsonl", ExtractionCase)
+    assert len(extraction) >= 20 and all(c.why for c in extraction)
+    themes = load_cases(DATASETS / "theme_cases.jsonl", ThemeCase)
+    root = DATASETS.parents[1]
+    assert all((root / p).exists() for c in themes for p in c.evidence)

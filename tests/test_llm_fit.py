@@ -72,3 +72,27 @@ def test_page_text_is_delimited_as_data(tmp_path: Path) -> None:
     assert body.index("<website>") < body.index("Northpeak") < body.index("</website>")
     rows = structured.call_log.rows()
     assert rows[0]["task"] == "fit_classification" and rows[0]["ok"] == 1
+
+
+def test_llm_field_extraction_keeps_only_grounded_fields(tmp_path: Path) -> None:
+    from agent.enrich.extract import PageFacts
+    from agent.enrich.llm_extract import llm_extract
+    from agent.enrich.prospect import Prospect
+
+
+    page = ("Bolt Pay is a fintech company building payments APIs. We are 900 people in "
+            "Oslo. Our sales team runs on HubSpot.")
+    reply = answer({"industry": "financial services",
+                    "industry_quote": "Bolt Pay is a fintech company building payments APIs.",
+                    "employees": 5000, "employees_quote": "We are 5000 people in Oslo.",
+                    "technologies": ["HubSpot", "Salesforce"]})
+    structured = StructuredLLM(RecordingFakeChat(responses=[reply]), "fake",
+                               CallLog(tmp_path / "logs.db"), method="json_mode")
+    prospect = Prospect(input="bolt", fetch_status="ok",
+                        pages=[PageFacts(url="https://bolt.example/", text=page)])
+    got = asyncio.run(llm_extract(structured, prospect))
+    assert got.industry == "financial services"  # quoted verbatim and about the industry
+    assert got.employees is None  # "5000 people" is not on the page
+    assert got.technologies == ["HubSpot"]  # Salesforce is never named on the page
+    assert got.dropped == 2
+    assert "<website>" in str(structured.chat.seen[0][-1].content)

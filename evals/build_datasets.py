@@ -1,6 +1,8 @@
-"""Build ``evals/datasets/fit_cases.jsonl`` from the Fortune 1000 (2021) list.
+"""Build the generated eval datasets. Run from the repository root:
+``python evals/build_datasets.py``. Deterministic. (``theme_cases.jsonl`` is written by
+hand; its labels are explained in the file.)
 
-Run from the repository root: ``python evals/build_fit_cases.py``. Deterministic.
+**fit_cases.jsonl** (from the Fortune 1000 (2021) list).
 
 Each case is a one-page prospect website written from a real Fortune 1000 row: the
 company's name, sector, head count, city and state are real; the CRM the page mentions,
@@ -30,6 +32,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 SOURCE = ROOT.parent / "shared" / "data" / "firmographics" / "fortune_1000_2021.csv"
 OUT = Path(__file__).parent / "datasets" / "fit_cases.jsonl"
+EXTRACTION_OUT = Path(__file__).parent / "datasets" / "extraction_cases.jsonl"
+FIXTURES = ROOT / "tests" / "fixtures" / "extraction"
+FOOTER = ("<footer><p>About us · Careers · Contact · Privacy policy · Terms of service · "
+          "Cookie settings · Press · Status</p><p>© 2026 All rights reserved.</p></footer>")
+SECTOR_INDUSTRY = {"Technology": "software", "Financials": "financial services",
+                   "Health Care": "healthcare", "Energy": "energy",
+                   "Transportation": "logistics"}
 
 SECTOR_TEXT = {
     "Technology": "a software company: our cloud platform and APIs serve developers and "
@@ -127,12 +136,56 @@ def build() -> list[dict[str, object]]:
     return cases
 
 
-def main() -> None:
-    cases = build()
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    with OUT.open("w", encoding="utf-8") as fh:
+def build_extraction() -> list[dict[str, object]]:
+    """**extraction_cases.jsonl**: page -> industry, employee count, technologies.
+
+    - ``fixture-*``: the 12 hand-written pages of tests/fixtures/extraction, labelled by a
+      person reading each page (the rule is in its labels.json), each given the footer
+      every real site has (links and a copyright line; no facts), because the bare test
+      pages are short enough for the fetcher to call them empty shells;
+    - ``fortune-*``: 20 pages written from Fortune 1000 rows as for the fit cases (no CRM
+      line); the labels are the row's own facts: the sector's industry (Technology ->
+      software, Financials -> financial services, Health Care -> healthcare, Energy ->
+      energy, Transportation -> logistics), its head count, and no technologies.
+    """
+    labels = json.loads((FIXTURES / "labels.json").read_text(encoding="utf-8"))
+    cases: list[dict[str, object]] = []
+    for name, expected in sorted(labels.items()):
+        if name.startswith("_"):
+            continue
+        cases.append({"id": f"fixture-{name}", "kind": "fixture",
+                      "source": f"tests/fixtures/extraction/{name}.html",
+                      "html": (FIXTURES / f"{name}.html").read_text(encoding="utf-8")
+                      .replace("</body>", FOOTER + "</body>"),
+                      "expected": expected, "why": labels["_how_labels_were_set"]})
+    with SOURCE.open(encoding="utf-8") as fh:
+        rows = [dict(r, line=str(i + 2)) for i, r in enumerate(csv.DictReader(fh))
+                if r["num. of employees"].isdigit() and r["sector"] in SECTOR_INDUSTRY]
+    for sector in SECTOR_INDUSTRY:
+        for row in [r for r in rows if r["sector"] == sector][40:44]:
+            cases.append({
+                "id": f"fortune-{len(cases) + 1:03d}", "kind": "fortune",
+                "source": f"fortune_1000_2021.csv line {row['line']} ({row['company']})",
+                "html": page(row, "none"),
+                "expected": {"industry": SECTOR_INDUSTRY[sector],
+                             "employees": int(row["num. of employees"]), "technologies": []},
+                "why": "the Fortune 1000 row's sector, head count and no technologies"})
+    return cases
+
+
+def write(path: Path, cases: list[dict[str, object]]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8") as fh:
         for case in cases:
             fh.write(json.dumps(case, ensure_ascii=False) + "\n")
+
+
+def main() -> None:
+    extraction = build_extraction()
+    write(EXTRACTION_OUT, extraction)
+    print(f"{len(extraction)} cases -> {EXTRACTION_OUT}")
+    cases = build()
+    write(OUT, cases)
     tiers: dict[str, int] = {}
     for case in cases:
         tiers[str(case["expected_tier"])] = tiers.get(str(case["expected_tier"]), 0) + 1

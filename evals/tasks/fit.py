@@ -1,0 +1,75 @@
+"""The fit task: a prospect's page + the eval ICP -> the tier a person gives it."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from agent.classify import classify_many
+from agent.icp import versions
+from agent.llm.client import StructuredLLM
+from agent.llm.prompts import PromptFile
+from evals.datasets import DATASETS, FitCase, load_fit_cases
+from evals.graders import accuracy, grounding_rate, macro_f1
+from evals.tasks.base import CaseResult
+from evals.tasks.pages import serve_pages, stratified
+
+
+def common_metrics(results: list[CaseResult]) -> dict[str, float | None]:
+    grounded = [r.grounding for r in results if r.grounding is not None]
+    latencies = sorted(r.latency_ms for r in results)
+    return {
+        "accuracy": accuracy([r.expected for r in results], [r.predicted for r in results]),
+        "grounding_rate": sum(grounded) / len(grounded) if grounded else None,
+        "latency_ms_mean": sum(latencies) / len(latencies) if latencies else 0.0,
+        "latency_ms_p95": float(latencies[int(0.95 * (len(latencies) - 1))]) if latencies
+        else 0.0,
+        "input_tokens": float(sum(r.input_tokens for r in results)),
+        "output_tokens": float(sum(r.output_tokens for r in results)),
+    }
+
+
+class FitTask:
+    name = "fit"
+    prompt_task = "fit_classification"
+
+    def __init__(self, dataset: Path | None = None) -> None:
+        self.dataset = dataset or DATASETS / "fit_cases.jsonl"
+        self.cases = {c.id: c for c in load_fit_cases(self.dataset)}
+        self.icp = versions.load_file(DATASETS / "fit_icp.json")
+        self.thresholds = None
+
+    def case_ids(self, limit: int | None) -> list[str]:
+        return [c.id for c in stratified(list(self.cases.values()), limit)]
+
+    @contextmanager
+    def session(self, ids: list[str]) -> Iterator[str]:
+        with serve_pages([self.cases[i] for i in ids]) as base:
+            yield base
+
+    def run_case(self, base: str, case_id: str, llm: StructuredLLM | None,
+                 prompt: PromptFile | None) -> list[CaseResult]:
+        case: FitCase = self.cases[case_id]
+        (row,) = asyncio.run(classify_many([f"{base}/{case.id}/"], self.icp,
+                                           allow_private=True, thresholds=self.thresholds,
+                                           llm=llm, prompt=prompt))
+        fit = row.fit
+        if llm is not None:
+            predicted, score, reasons = fit.llm_tier or "unknown", fit.llm_score, \
+                fit.llm_reasons
+            grounding = (None if not fit.llm_quotes else
+                         (fit.llm_quotes - fit.llm_quotes_dropped) / fit.llm_quotes)
+        else:
+            predicted, score, reasons = fit.tier, fit.score, fit.reasons
+            grounding = grounding_rate([v.quote for v in fit.verdicts if v.quote],
+                                       row.prospect.text)
+        return [CaseResult(id=case.id, kind=case.kind, expected=case.expected_tier,
+                           predicted=predicted, correct=predicted == case.expected_tier,
+                           score=score, reasons=reasons[:8], grounding=grounding)]
+
+    def metrics(self, results: list[CaseResult]) -> dict[str, float | None]:
+        return {**common_metrics(results),
+                "macro_f1": macro_f1([r.expected for r in results],
+                                     [r.predicted for r in results])}
