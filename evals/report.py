@@ -15,23 +15,29 @@ font-size:13px;text-align:left}th{background:#f4f4f4}.ok{background:#cfe8cf}.bad
 #f3c7c7}.muted{color:#777}h2{margin-top:2rem}.verdict{font-weight:bold}"""
 
 
-def _bars(title: str, labels: list[str], values: list[tuple[float, float, float]],
+def _bars(title: str, labels: list[str], values: list[tuple[float, float, float] | None],
           unit: str = "", scale: float | None = None) -> str:
-    """Horizontal bars with interval whiskers; values are (estimate, low, high)."""
-    width, row, left = 640, 28, 230
-    top = max((hi for _, _, hi in values), default=1.0) or 1.0
+    """Horizontal bars with interval whiskers; values are (estimate, low, high), None
+    for a run with nothing to measure."""
+    width, row, left = 760, 28, 230
+    top = max((v[2] for v in values if v), default=1.0) or 1.0
     scale = scale or top
     height = row * len(labels) + 30
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
              f'role="img" aria-label="{escape(title)}"><title>{escape(title)}</title>']
-    for i, (label, (est, lo, hi)) in enumerate(zip(labels, values, strict=True)):
+    for i, (label, value) in enumerate(zip(labels, values, strict=True)):
         y = 10 + i * row
-        span = width - left - 90
+        span = width - left - 190
+        parts.append(f'<text x="0" y="{y + 15}" font-size="12">{escape(label[:34])}</text>')
+        if value is None:
+            parts.append(f'<text x="{left}" y="{y + 14}" font-size="12" fill="#777">'
+                         "nothing to measure</text>")
+            continue
+        est, lo, hi = value
 
         def x(v: float, span: int = span) -> float:
             return left + span * max(v, 0) / scale
 
-        parts.append(f'<text x="0" y="{y + 15}" font-size="12">{escape(label[:34])}</text>')
         parts.append(f'<rect class="bar" x="{left}" y="{y}" width="{x(est) - left:.1f}" '
                      f'height="18" fill="{COLORS[i % len(COLORS)]}"/>')
         parts.append(f'<line x1="{x(lo):.1f}" x2="{x(hi):.1f}" y1="{y + 9}" y2="{y + 9}" '
@@ -48,7 +54,7 @@ def _metric_chart(runs: list[EvalRun], name: str, per_case: str) -> str:
         data = [float(getattr(c, per_case)) for c in run.cases
                 if getattr(c, per_case) is not None]
         ci = bootstrap_mean(data) if data else None
-        values.append((ci.estimate, ci.low, ci.high) if ci else (0.0, 0.0, 0.0))
+        values.append((ci.estimate, ci.low, ci.high) if ci else None)
     return _bars(name, [_label(r) for r in runs], values,
                  scale=1.0 if per_case in ("correct", "grounding") else None)
 
@@ -115,7 +121,8 @@ def render_report(runs: list[EvalRun]) -> str:
         raise ValueError("no runs to report")
     baseline = runs[0]
     comparisons = [compare(baseline, r) for r in runs[1:]]
-    latency = [(float(r.metrics["latency_ms_mean"] or 0),) * 3 for r in runs]
+    latency: list[tuple[float, float, float] | None] = [
+        (float(r.metrics["latency_ms_mean"] or 0),) * 3 for r in runs]
     body = [
         f"<h1>Eval report: {escape(baseline.task)}</h1>",
         f"<p class=\"muted\">Dataset {escape(baseline.dataset)} (sha256 "

@@ -68,6 +68,7 @@ class Evaluator:
         self.ids = task.case_ids(limit)
         self.progress = progress
         self.batch = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+        self.git = git_state(Path(__file__).resolve().parents[1])  # the code that runs
 
     def run(self, prompts: list[str], llm: StructuredLLM | None, model: str,
             repeats: int = 1, price_in: float = 0.0, price_out: float = 0.0) -> list[EvalRun]:
@@ -107,7 +108,7 @@ class Evaluator:
         metrics = self.task.metrics(results)
         cost = (metrics["input_tokens"] or 0) / 1e6 * price_in + \
             (metrics["output_tokens"] or 0) / 1e6 * price_out
-        commit, dirty = git_state(Path(__file__).resolve().parents[1])
+        commit, dirty = self.git
         run = EvalRun(run_id=f"{self.task.name}-{label}-{self.batch}", batch=self.batch,
                       task=self.task.name,
                       created_at=datetime.now(UTC).isoformat(timespec="seconds"), model=model,

@@ -23,6 +23,7 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, System
 from pydantic import BaseModel
 
 from agent.llm.calllog import CallLog, CallRecord
+from agent.llm.openai_http import OpenAIHTTP
 from agent.llm.prompts import PromptFile
 
 log = logging.getLogger(__name__)
@@ -107,6 +108,7 @@ class StructuredLLM:
         self.endpoint = endpoint
         self.chat_factory = chat_factory
         self._loop_chat: tuple[asyncio.AbstractEventLoop, BaseChatModel] | None = None
+        self._loop_fast: tuple[asyncio.AbstractEventLoop, OpenAIHTTP | None] | None = None
 
     # -- probing ---------------------------------------------------------------------------
 
@@ -170,17 +172,27 @@ class StructuredLLM:
     async def aask(self, prompt: PromptFile, schema: type[T], **variables: str) -> T:
         """:meth:`ask` for code inside an event loop (calls overlap instead of blocking)."""
         method = self._method or await asyncio.to_thread(self.method)
-        runnable = self._chat_for_this_loop().with_structured_output(
+        fast = self._fast_for_this_loop()
+        runnable = None if fast else self._chat_for_this_loop().with_structured_output(
             schema, method=method, include_raw=True)
         dialogue = self._dialogue(prompt, schema, method, variables)
         messages = next(dialogue)
         while True:
             try:
-                messages = dialogue.send(await runnable.ainvoke(messages))
+                answer = await (fast.structured(messages, schema, method) if fast
+                                else runnable.ainvoke(messages))  # type: ignore[union-attr]
+                messages = dialogue.send(answer)
             except StopIteration as done:
                 return done.value
             except Exception as exc:
                 messages = dialogue.throw(exc)
+
+    def _fast_for_this_loop(self) -> OpenAIHTTP | None:
+        """The direct HTTP client for a ``ChatOpenAI`` model, one per event loop."""
+        loop = asyncio.get_running_loop()
+        if self._loop_fast is None or self._loop_fast[0] is not loop:
+            self._loop_fast = (loop, OpenAIHTTP.from_chat(self.chat))
+        return self._loop_fast[1]
 
     def _chat_for_this_loop(self) -> BaseChatModel:
         """Async HTTP clients belong to one event loop: a new loop gets a new model."""
