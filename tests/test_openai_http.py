@@ -1,0 +1,132 @@
+"""The direct OpenAI-compatible client of the async path, against a real local server."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+from langchain_core.messages import HumanMessage, SystemMessage
+from pydantic import BaseModel
+
+from agent.llm.calllog import CallLog
+from agent.llm.client import LLMError, StructuredLLM, build_chat_model
+from agent.llm.openai_http import OpenAIHTTP, parse_answer, request_body
+from agent.llm.prompts import load_prompt
+from agent.llm.schemas import ThemeLabel
+
+from .conftest import free_port
+
+
+class Answer(BaseModel):
+    label: str
+    count: int
+
+
+def test_request_body_per_method() -> None:
+    messages = [SystemMessage("sys"), HumanMessage("hi")]
+    body = request_body("m", 64, messages, Answer, "function_calling")
+    assert body["messages"] == [{"role": "system", "content": "sys"},
+                                {"role": "user", "content": "hi"}]
+    assert body["tool_choice"] == {"type": "function", "function": {"name": "Answer"}}
+    assert body["tools"][0]["function"]["parameters"]["required"] == ["label", "count"]
+    schema = request_body("m", None, messages, Answer, "json_schema")["response_format"]
+    assert schema["type"] == "json_schema" and schema["json_schema"]["name"] == "Answer"
+    assert request_body("m", 1, messages, Answer, "json_mode")["response_format"] == {
+        "type": "json_object"}
+
+
+def test_parse_answer_shapes() -> None:
+    usage = {"prompt_tokens": 9, "completion_tokens": 3, "total_tokens": 12}
+    fenced = {"choices": [{"message": {"content": '```json\n{"label": "a", "count": 2}\n```'}}],
+              "usage": usage}
+    out = parse_answer(fenced, Answer, "json_mode")
+    assert out["parsed"] == Answer(label="a", count=2)
+    assert out["raw"].usage_metadata["input_tokens"] == 9
+    tool = {"choices": [{"message": {"content": None, "tool_calls": [{"id": "c", "function": {
+        "name": "Answer", "arguments": '{"label": "b", "count": 1}'}}]}}]}
+    assert parse_answer(tool, Answer, "function_calling")["parsed"].label == "b"
+    bad = parse_answer({"choices": [{"message": {"content": '{"label": 3}'}}]}, Answer,
+                       "json_mode")
+    assert bad["parsed"] is None and bad["parsing_error"] is not None
+    none = parse_answer({"choices": [{"message": {"content": "hi"}}]}, Answer,
+                        "function_calling")
+    assert "no tool" in str(none["parsing_error"])
+
+
+class _Endpoint(BaseHTTPRequestHandler):
+    replies: list[tuple[int, Any]] = []
+    seen: list[dict[str, Any]] = []
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+    def do_POST(self) -> None:  # noqa: N802
+        self.seen.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+        status, payload = self.replies.pop(0)
+        body = json.dumps(payload).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+@pytest.fixture
+def endpoint(monkeypatch: pytest.MonkeyPatch) -> Iterator[type[_Endpoint]]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Endpoint)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    monkeypatch.setenv("OPENAI_BASE_URL", f"http://127.0.0.1:{server.server_address[1]}/v1")
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    _Endpoint.replies, _Endpoint.seen = [], []
+    yield _Endpoint
+    server.shutdown()
+    server.server_close()
+
+
+def _reply(content: str) -> tuple[int, Any]:
+    return 200, {"choices": [{"message": {"role": "assistant", "content": content}}],
+                 "usage": {"prompt_tokens": 50, "completion_tokens": 10, "total_tokens": 60}}
+
+
+def test_the_async_path_re_asks_and_logs_through_the_fast_client(
+        endpoint: type[_Endpoint], tmp_path: Path) -> None:
+    good = {"label": "Duplicate records", "summary": "Customers see duplicate accounts.",
+            "quotes": ["dupes everywhere"]}
+    endpoint.replies = [_reply('{"label": 1}'), _reply(json.dumps(good))]
+    chat = build_chat_model("stub", timeout=5)
+    llm = StructuredLLM(chat, "stub", CallLog(tmp_path / "logs.db"), method="json_mode")
+    assert asyncio.run(llm.aask(load_prompt("theme_label"), ThemeLabel, quotes="q",
+                                keyphrases="k")).label == "Duplicate records"
+    assert len(endpoint.seen) == 2 and endpoint.seen[0]["model"] == "stub"
+    assert "not valid for the schema" in endpoint.seen[1]["messages"][-1]["content"]
+    rows = llm.call_log.rows()
+    assert [r["ok"] for r in rows] == [0, 1] and rows[1]["input_tokens"] == 50
+
+
+def test_refusals_and_unreachable_endpoints_fail_clearly(
+        endpoint: type[_Endpoint], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    endpoint.replies = [(400, {"error": {"message": "response_format not supported"}})]
+    llm = StructuredLLM(build_chat_model("stub", timeout=5), "stub",
+                        CallLog(tmp_path / "logs.db"), method="json_schema")
+    with pytest.raises(LLMError, match="HTTP 400"):
+        asyncio.run(llm.aask(load_prompt("theme_label"), ThemeLabel, quotes="q",
+                             keyphrases="k"))
+    assert len(endpoint.seen) == 1  # a refusal is not retried
+    monkeypatch.setenv("OPENAI_BASE_URL", f"http://127.0.0.1:{free_port()}/v1")
+    dead = StructuredLLM(build_chat_model("stub", timeout=5), "stub",
+                         CallLog(tmp_path / "logs2.db"), method="json_mode", max_attempts=2)
+    with pytest.raises(LLMError, match="ConnectionError"):
+        asyncio.run(dead.aask(load_prompt("theme_label"), ThemeLabel, quotes="q",
+                              keyphrases="k"))
+
+
+def test_only_chatopenai_takes_the_fast_path() -> None:
+    from .llm_fakes import RecordingFakeChat
+
+    assert OpenAIHTTP.from_chat(RecordingFakeChat(responses=[])) is None
