@@ -80,7 +80,8 @@ def structured_llm(settings: Settings, chat: BaseChatModel | None = None,
     return StructuredLLM(chat, model or "chat-model", CallLog(home / "logs.db"),
                          method=settings.llm_method, max_attempts=settings.llm_max_attempts,
                          probe_cache=home / "llm_probe.json",
-                         endpoint=os.environ.get("OPENAI_BASE_URL", ""), chat_factory=factory)
+                         endpoint=os.environ.get("OPENAI_BASE_URL", ""), chat_factory=factory,
+                         direct_http=settings.llm_direct_http)
 
 
 @dataclass

@@ -96,7 +96,8 @@ class StructuredLLM:
     def __init__(self, chat: BaseChatModel, model: str, call_log: CallLog,
                  method: str = "auto", max_attempts: int = 3,
                  probe_cache: Path | None = None, endpoint: str = "",
-                 chat_factory: Callable[[], BaseChatModel] | None = None) -> None:
+                 chat_factory: Callable[[], BaseChatModel] | None = None,
+                 direct_http: bool = True) -> None:
         if method not in ("auto", *METHODS):
             raise LLMError(f"unknown structured-output method '{method}'")
         self.chat = chat
@@ -109,6 +110,7 @@ class StructuredLLM:
         self.chat_factory = chat_factory
         self._loop_chat: tuple[asyncio.AbstractEventLoop, BaseChatModel] | None = None
         self._loop_fast: tuple[asyncio.AbstractEventLoop, OpenAIHTTP | None] | None = None
+        self.direct_http = direct_http
 
     # -- probing ---------------------------------------------------------------------------
 
@@ -189,6 +191,8 @@ class StructuredLLM:
 
     def _fast_for_this_loop(self) -> OpenAIHTTP | None:
         """The direct HTTP client for a ``ChatOpenAI`` model, one per event loop."""
+        if not self.direct_http:
+            return None
         loop = asyncio.get_running_loop()
         if self._loop_fast is None or self._loop_fast[0] is not loop:
             self._loop_fast = (loop, OpenAIHTTP.from_chat(self.chat))
