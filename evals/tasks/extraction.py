@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 from agent.classify import classify_many
@@ -16,12 +14,12 @@ from evals.datasets import DATASETS, ExtractionCase, load_cases
 from evals.graders import field_match, grounding_rate
 from evals.tasks.base import CaseResult
 from evals.tasks.fit import common_metrics
-from evals.tasks.pages import serve_pages, stratified
+from evals.tasks.pages import PageTask
 
 FIELDS = ("industry", "employees", "technologies")
 
 
-class ExtractionTask:
+class ExtractionTask(PageTask):
     name = "extraction"
     prompt_task = "field_extraction"
 
@@ -29,14 +27,6 @@ class ExtractionTask:
         self.dataset = dataset or DATASETS / "extraction_cases.jsonl"
         self.cases = {c.id: c for c in load_cases(self.dataset, ExtractionCase)}
         self.icp = versions.load_file(DATASETS / "fit_icp.json")
-
-    def case_ids(self, limit: int | None) -> list[str]:
-        return [c.id for c in stratified(list(self.cases.values()), limit)]
-
-    @contextmanager
-    def session(self, ids: list[str]) -> Iterator[str]:
-        with serve_pages([self.cases[i] for i in ids]) as base:
-            yield base
 
     def run_case(self, base: str, case_id: str, llm: StructuredLLM | None,
                  prompt: PromptFile | None) -> list[CaseResult]:

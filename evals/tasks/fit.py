@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 from agent.classify import classify_many
@@ -14,7 +12,7 @@ from agent.llm.prompts import PromptFile
 from evals.datasets import DATASETS, FitCase, load_fit_cases
 from evals.graders import accuracy, grounding_rate, macro_f1
 from evals.tasks.base import CaseResult
-from evals.tasks.pages import serve_pages, stratified
+from evals.tasks.pages import PageTask
 
 
 def common_metrics(results: list[CaseResult]) -> dict[str, float | None]:
@@ -31,7 +29,7 @@ def common_metrics(results: list[CaseResult]) -> dict[str, float | None]:
     }
 
 
-class FitTask:
+class FitTask(PageTask):
     name = "fit"
     prompt_task = "fit_classification"
 
@@ -40,14 +38,6 @@ class FitTask:
         self.cases = {c.id: c for c in load_fit_cases(self.dataset)}
         self.icp = versions.load_file(DATASETS / "fit_icp.json")
         self.thresholds = None
-
-    def case_ids(self, limit: int | None) -> list[str]:
-        return [c.id for c in stratified(list(self.cases.values()), limit)]
-
-    @contextmanager
-    def session(self, ids: list[str]) -> Iterator[str]:
-        with serve_pages([self.cases[i] for i in ids]) as base:
-            yield base
 
     def run_case(self, base: str, case_id: str, llm: StructuredLLM | None,
                  prompt: PromptFile | None) -> list[CaseResult]:

@@ -6,7 +6,7 @@ import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 
 class PageCase(Protocol):
@@ -68,3 +68,21 @@ def stratified(cases: list[C], limit: int | None) -> list[C]:
             if group and len(picked) < limit:
                 picked.append(group.pop(0))
     return picked
+
+
+class CaseTask:
+    """Shared by the tasks: ``self.cases`` by id, and a (stratified) choice of them."""
+
+    cases: dict[str, Any]
+
+    def case_ids(self, limit: int | None) -> list[str]:
+        return [c.id for c in stratified(list(self.cases.values()), limit)]
+
+
+class PageTask(CaseTask):
+    """A task whose cases are web pages, served on loopback while they run."""
+
+    @contextmanager
+    def session(self, ids: list[str]) -> Iterator[str]:
+        with serve_pages([self.cases[i] for i in ids]) as base:
+            yield base

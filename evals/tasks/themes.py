@@ -18,7 +18,7 @@ from agent.llm.prompts import PromptFile
 from evals.datasets import DATASETS, ThemeCase, load_cases
 from evals.tasks.base import CaseResult
 from evals.tasks.fit import common_metrics
-from evals.tasks.pages import stratified
+from evals.tasks.pages import CaseTask
 from retrieval.corpus import Corpus
 from retrieval.embeddings import Embedder
 from retrieval.ingest import Ingestor
@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parents[2]
 VENDOR = "Pipewise"
 
 
-class ThemeTask:
+class ThemeTask(CaseTask):
     name = "themes"
     prompt_task = "theme_label"
 
@@ -37,9 +37,6 @@ class ThemeTask:
         self.dataset = dataset or DATASETS / "theme_cases.jsonl"
         self.cases = {c.id: c for c in load_cases(self.dataset, ThemeCase)}
         self.stores: dict[str, tuple[EvidenceStore, Corpus]] = {}
-
-    def case_ids(self, limit: int | None) -> list[str]:
-        return [c.id for c in stratified(list(self.cases.values()), limit)]
 
     @contextmanager
     def session(self, ids: list[str]) -> Iterator[Embedder]:
