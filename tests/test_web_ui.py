@@ -158,6 +158,27 @@ def test_classify_a_local_prospect_and_see_it_in_the_table(
     shot(page, "04-prospect-classified")
 
 
+def test_upload_a_prospect_list_and_download_the_enriched_csv(
+        browser_session: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) -> None:
+    page, sites = browser_session["page"], browser_session["sites"]
+    listing = tmp_path_factory.mktemp("lists") / "q4_accounts.csv"
+    listing.write_text(f"Company,Website\nTiny Shop,{sites.urls['tinyshop']}\n"
+                       f"Blocked Inc,{sites.urls['blocked']}\n", encoding="utf-8")
+    page.locator("#prospect-upload input[type=file]").set_input_files(str(listing))
+    see(page, "#status", "Enriched 2 rows")
+    see(page, "#enriched-download", "q4_accounts-enriched")
+    link = page.locator("#enriched-download a").first.get_attribute("href")
+    csv_text = page.request.get(link).text()  # what the download button serves
+    assert csv_text.splitlines()[0].startswith("Company,Website,domain,fetch_status")
+    assert "Tiny Shop" in csv_text and "blocked" in csv_text
+    blocked = sites.urls["blocked"].split("//")[1].split(":")[0]
+    see(page, "#prospects", blocked)
+    table = page.locator("#prospects").inner_text()
+    cells = table.split(blocked, 1)[1].split("\n")[1:5]
+    assert cells[0] == "unknown" and "blocked" in cells, cells  # no score: an empty cell
+    shot(page, "05-prospect-list-enriched")
+
+
 def test_reload_keeps_the_conversation(browser_session: dict[str, Any]) -> None:
     page = browser_session["page"]
     page.reload()
@@ -167,4 +188,4 @@ def test_reload_keeps_the_conversation(browser_session: dict[str, Any]) -> None:
         assert said in text
     assert "Ideal customer profile v2" in page.locator("#icp-panel").inner_text()
     assert page.locator("#prospects tr").count() >= 2  # header + the classified prospect
-    shot(page, "05-after-reload")
+    shot(page, "06-after-reload")
