@@ -260,3 +260,16 @@ def test_icp_chat_reads_a_pipe_and_continues_later(ws_settings: Settings,
 def test_icp_ui_refuses_the_network_without_a_password() -> None:
     result = CliRunner().invoke(app, ["ui", "--host", "0.0.0.0"])
     assert result.exit_code == 2 and "--password" in result.output
+
+
+def test_quotes_the_model_made_up_are_flagged(ws_settings: Settings) -> None:
+    fake = ScriptedToolChat(responses=[
+        tool_call("search_evidence", {"query": "duplicate contacts", "k": 3}),
+        AIMessage(content="One customer said “Two CRMs after an acquisition; duplicate "
+                  "contacts everywhere.” and another said “we would pay double for this "
+                  "tomorrow” [crm_opportunities.csv#row=15]"),
+    ])
+    _, said = run(open_agent(ws_settings, chat=fake), "Tell me about duplicates.")
+    flagged = said.split("Not found in the evidence")[1].split("Sources:")[0]
+    assert "“we would pay double for this tomorrow”" in flagged
+    assert "Two CRMs after an acquisition" not in flagged  # that one is verbatim evidence

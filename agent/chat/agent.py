@@ -8,6 +8,7 @@ final event, and every answer ends with the sources its tools returned.
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -137,6 +138,15 @@ class ChatAgent:
                 parts.append(event.text)
             yield event
         answer = "".join(parts).strip()
+        if not self.offline:
+            unverified = unverified_quotes(answer, results)
+            if unverified:
+                note = (f"\n\n(Not found in the evidence the tools returned, so not to be "
+                        f"relied on: {'; '.join(f'“{q[:80]}”' for q in unverified[:3])}"
+                        + (f" and {len(unverified) - 3} more" if len(unverified) > 3 else "")
+                        + ".)")
+                yield Delta(note)
+                answer += note
         sources = _sources(answer, results)
         if sources:
             tail = "\n\nSources:\n" + "\n".join(f"- {c.line()}" for c in sources)
@@ -232,6 +242,18 @@ class ChatAgent:
             attempt=1, ok=not error, latency_ms=int(1000 * (time.perf_counter() - started)),
             input_tokens=usage.get("input_tokens"), output_tokens=usage.get("output_tokens"),
             error=error))
+
+
+_QUOTED = re.compile(r"[“\"]([^”\"\n]{12,400})[”\"]")
+
+
+def unverified_quotes(answer: str, results: list[ToolResult]) -> list[str]:
+    """Passages the model put in quotation marks that no tool result contains (up to
+    whitespace and case): a quote must come from the evidence, never from the model."""
+    known = " ".join(" ".join((r.text + " " + " ".join(c.quote for c in r.citations)).split())
+                     for r in results).lower()
+    return [q for q in (m.group(1).strip() for m in _QUOTED.finditer(answer))
+            if " ".join(q.split()).lower() not in known]
 
 
 def _sources(answer: str, results: list[ToolResult], limit: int = 6) -> list[Citation]:

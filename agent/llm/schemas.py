@@ -32,7 +32,9 @@ class ThemeLabel(BaseModel):
 class ICPSummary(BaseModel):
     """The summary paragraph of an ideal customer profile, with supporting quotes."""
 
-    summary: str = Field(min_length=40, max_length=1200)
+    # Checked after parsing, not in the schema: llama.cpp's server cannot build a grammar
+    # for up to 1,200 characters (over its repetition limit) and its process dies.
+    summary: Annotated[str, length(40, 1200)]
     quotes: list[Quote] = Field(min_length=1, max_length=4)
 
 
