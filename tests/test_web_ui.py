@@ -189,3 +189,23 @@ def test_reload_keeps_the_conversation(browser_session: dict[str, Any]) -> None:
     assert "Ideal customer profile v2" in page.locator("#icp-panel").inner_text()
     assert page.locator("#prospects tr").count() >= 2  # header + the classified prospect
     shot(page, "06-after-reload")
+
+
+def test_a_password_protects_the_app(tmp_path: Path) -> None:
+    """With --password (required beyond localhost) nothing but the login page answers
+    until the right password is given."""
+    import httpx
+
+    _browser_tier()
+    port = free_port()
+    argv = [sys.executable, "-m", "agent.cli", "--home", str(tmp_path / "ws"), "--embeddings",
+            "hash:64", "ui", "--port", str(port), "--password", "s3cret"]
+    with local_server(argv, port, "icp ui auth"), httpx.Client(
+            base_url=f"http://127.0.0.1:{port}") as client:
+        assert client.get("/config").status_code == 401
+        bad = client.post("/login", data={"username": "revops", "password": "wrong"})
+        assert bad.status_code == 400
+        assert client.get("/config").status_code == 401
+        good = client.post("/login", data={"username": "revops", "password": "s3cret"})
+        assert good.status_code == 200
+        assert client.get("/config").status_code == 200
