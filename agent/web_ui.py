@@ -167,11 +167,14 @@ def build_app(agent: ChatAgent) -> gr.Blocks:
             uploads.mkdir(parents=True, exist_ok=True)
             agent.tools.progress = lambda: _GradioIngestProgress(progress)
             lines = []
-            for path in files:  # a stable path per file name: re-uploads update, not add
-                kept = uploads / Path(path).name
-                shutil.copyfile(path, kept)
-                result = agent.tools.ingest_file(str(kept))
-                lines.append(("" if result.ok else "**Failed:** ") + result.text)
+            try:
+                for path in files:  # a stable path per file name: re-uploads update, not add
+                    kept = uploads / Path(path).name
+                    shutil.copyfile(path, kept)
+                    result = agent.tools.ingest_file(str(kept))
+                    lines.append(("" if result.ok else "**Failed:** ") + result.text)
+            finally:
+                agent.tools.progress = None  # this upload's progress bar ends with it
             return ("\n\n".join(lines), *state.panels())
 
         def enrich(path: str | None,
