@@ -52,7 +52,9 @@ def run(agent: ChatAgent, text: str) -> tuple[list[StepEvent], str]:
     ("compare v1 and v2", "compare_versions", {"a": "v1", "b": "v2"}),
     ("diff 1 3", "compare_versions", {"a": "1", "b": "3"}),
     ("list versions", "list_versions", {}),
-    ("why is acme.example a C?", "explain_fit", {"prospect": "acme.example"}),
+    ("why is acme.example a C?", "explain_fit", {"prospect": "acme.example",
+                                                 "claimed_tier": "C"}),
+    ("explain acme.example", "explain_fit", {"prospect": "acme.example", "claimed_tier": ""}),
     ("classify https://acme.example/about", "classify_prospect",
      {"prospect": "https://acme.example/about"}),
     ("is globex.com a fit?", "classify_prospect", {"prospect": "globex.com"}),
@@ -150,6 +152,9 @@ def test_chat_exclusion_changes_a_prospects_tier(ws_settings: Settings) -> None:
     assert "is tier D" in after and "✗ excluded size: 1-49" in after
     _, why = run(agent, f"why is {url.split('//')[1].split(':')[0]} a D?")
     assert "against ICP v2" in why and "excluded segment" in why
+    assert not why.startswith("It is tier")  # the user had it right
+    _, wrong = run(agent, f"why is {url.split('//')[1].split(':')[0]} an A?")
+    assert wrong.startswith("It is tier D, not A.")
     _, diff = run(agent, "compare v1 and v2")
     assert "+ exclusions: Exclude companies with 1-49 employees" in diff
 

@@ -26,6 +26,7 @@ from agent.chat.tools import (
     ChatTools,
     Citation,
     CompareArgs,
+    ExplainArgs,
     IngestArgs,
     NoArgs,
     PainArgs,
@@ -53,7 +54,7 @@ TOOL_SPECS: dict[str, tuple[type[BaseModel], str]] = {
     "compare_versions": (CompareArgs, "What changed between two ICP versions."),
     "classify_prospect": (ProspectArgs, "Fetch a prospect's website and score its fit "
                           "against the newest ICP (tier, score, reasons)."),
-    "explain_fit": (ProspectArgs, "Explain the fit verdict of a prospect already "
+    "explain_fit": (ExplainArgs, "Explain the fit verdict of a prospect already "
                     "classified: each criterion with the page quote it was judged on."),
     "ingest_file": (IngestArgs, "Ingest an evidence file or folder into the store."),
 }

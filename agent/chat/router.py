@@ -128,7 +128,10 @@ def route(message: str) -> Routed:
                       "Say which attribute and values, e.g. 'add criterion technology: "
                       "Snowflake' or 'target companies using HubSpot'.")
     if m := re.search(r"(?:why is|why's|explain|why did)\s+" + _DOMAIN, raw, re.I):
-        return Routed([Call("explain_fit", {"prospect": m.group(1).rstrip("?.,")})])
+        tier = re.search(r"\b(?:a|an)\s+([abcd])\b\W*$", text)
+        return Routed([Call("explain_fit", {"prospect": m.group(1).rstrip("?.,"),
+                                            "claimed_tier": tier.group(1).upper() if tier
+                                            else ""})])
     if m := re.search(r"(?:classify|score|check|enrich|judge|is)\s+" + _DOMAIN, raw, re.I):
         return Routed([Call("classify_prospect", {"prospect": m.group(1).rstrip("?.,")})])
     if re.search(r"\b(re)?draft\b|\b(build|create|generate|make|write)\b.*\b(icp|profile)\b",

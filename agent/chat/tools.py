@@ -108,6 +108,11 @@ class ProspectArgs(BaseModel):
     prospect: str = Field(description="the prospect's website or domain, e.g. acme.com")
 
 
+class ExplainArgs(ProspectArgs):
+    claimed_tier: str = Field(default="", description="the tier the user believes it has, "
+                              "if they said one (A, B, C, D)")
+
+
 class CompareArgs(BaseModel):
     a: str = Field(description="older version, e.g. v1")
     b: str = Field(description="newer version, e.g. v2")
@@ -298,11 +303,15 @@ class ChatTools:
         return ToolResult(f"Enriched {summary.rows} rows ({summary.domains} domains; tiers: "
                           f"{tiers or 'none'}) into {output}.")
 
-    def explain_fit(self, prospect: str) -> ToolResult:
+    def explain_fit(self, prospect: str, claimed_tier: str = "") -> ToolResult:
         row = self.prospects.find(prospect)
-        if row is None:
-            return self.classify_prospect(prospect)
-        return self._verdict(row, head=False)
+        result = self.classify_prospect(prospect) if row is None else \
+            self._verdict(row, head=False)
+        row = row or self.prospects.find(prospect)
+        claimed = claimed_tier.strip().upper()
+        if row and claimed and claimed != str(row["fit_tier"]).upper():
+            result.text = f"It is tier {row['fit_tier']}, not {claimed}.\n" + result.text
+        return result
 
     def _verdict(self, row: dict[str, Any], head: bool) -> ToolResult:
         score = "no score" if row["fit_score"] is None else f"score {row['fit_score']}"
