@@ -90,11 +90,11 @@ class Evaluator:
         total, done = len(self.ids) * repeats, 0
         for repeat in range(repeats):
             for case_id in self.ids:
-                seen = len(log.rows()) if log else 0
+                seen = log.last_id() if log else 0
                 started = time.perf_counter()
                 units = self.task.run_case(context, case_id, llm, prompt)
                 latency = int(1000 * (time.perf_counter() - started))
-                calls = log.rows()[seen:] if log else []
+                calls = log.rows(after=seen) if log else []
                 tokens_in = sum(int(c["input_tokens"] or 0) for c in calls)
                 tokens_out = sum(int(c["output_tokens"] or 0) for c in calls)
                 for i, unit in enumerate(units):  # a case's cost is booked on its first unit

@@ -69,7 +69,13 @@ class CallLog:
                  r.output_tokens, r.latency_ms, r.error[:500]),
             )
 
-    def rows(self) -> list[dict[str, object]]:
+    def rows(self, after: int = 0) -> list[dict[str, object]]:
+        """The calls logged (only those with an id above ``after``), oldest first."""
         with self._connect() as db:
             db.row_factory = sqlite3.Row
-            return [dict(r) for r in db.execute("select * from calls order by id")]
+            return [dict(r) for r in db.execute(
+                "select * from calls where id > ? order by id", (after,))]
+
+    def last_id(self) -> int:
+        with self._connect() as db:
+            return int(db.execute("select coalesce(max(id), 0) from calls").fetchone()[0])

@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 
 from agent.llm.client import StructuredLLM
 from agent.llm.prompts import PromptFile
+from evals.graders import accuracy
 
 
 class CaseResult(BaseModel):
@@ -28,6 +29,21 @@ class CaseResult(BaseModel):
     input_tokens: int = 0
     output_tokens: int = 0
     repeat: int = 0
+
+
+def common_metrics(results: list[CaseResult]) -> dict[str, float | None]:
+    """What every task reports: accuracy, grounding, latency and tokens."""
+    grounded = [r.grounding for r in results if r.grounding is not None]
+    latencies = sorted(r.latency_ms for r in results)
+    return {
+        "accuracy": accuracy([r.expected for r in results], [r.predicted for r in results]),
+        "grounding_rate": sum(grounded) / len(grounded) if grounded else None,
+        "latency_ms_mean": sum(latencies) / len(latencies) if latencies else 0.0,
+        "latency_ms_p95": float(latencies[int(0.95 * (len(latencies) - 1))]) if latencies
+        else 0.0,
+        "input_tokens": float(sum(r.input_tokens for r in results)),
+        "output_tokens": float(sum(r.output_tokens for r in results)),
+    }
 
 
 class Task(Protocol):

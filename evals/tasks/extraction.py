@@ -12,8 +12,7 @@ from agent.llm.client import LLMError, StructuredLLM
 from agent.llm.prompts import PromptFile
 from evals.datasets import DATASETS, ExtractionCase, load_cases
 from evals.graders import field_match, grounding_rate
-from evals.tasks.base import CaseResult
-from evals.tasks.fit import common_metrics
+from evals.tasks.base import CaseResult, common_metrics
 from evals.tasks.pages import PageTask
 
 FIELDS = ("industry", "employees", "technologies")

@@ -10,23 +10,9 @@ from agent.icp import versions
 from agent.llm.client import StructuredLLM
 from agent.llm.prompts import PromptFile
 from evals.datasets import DATASETS, FitCase, load_fit_cases
-from evals.graders import accuracy, grounding_rate, macro_f1
-from evals.tasks.base import CaseResult
+from evals.graders import grounding_rate, macro_f1
+from evals.tasks.base import CaseResult, common_metrics
 from evals.tasks.pages import PageTask
-
-
-def common_metrics(results: list[CaseResult]) -> dict[str, float | None]:
-    grounded = [r.grounding for r in results if r.grounding is not None]
-    latencies = sorted(r.latency_ms for r in results)
-    return {
-        "accuracy": accuracy([r.expected for r in results], [r.predicted for r in results]),
-        "grounding_rate": sum(grounded) / len(grounded) if grounded else None,
-        "latency_ms_mean": sum(latencies) / len(latencies) if latencies else 0.0,
-        "latency_ms_p95": float(latencies[int(0.95 * (len(latencies) - 1))]) if latencies
-        else 0.0,
-        "input_tokens": float(sum(r.input_tokens for r in results)),
-        "output_tokens": float(sum(r.output_tokens for r in results)),
-    }
 
 
 class FitTask(PageTask):

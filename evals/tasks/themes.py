@@ -16,8 +16,7 @@ from agent.llm.assist import Assistant
 from agent.llm.client import StructuredLLM
 from agent.llm.prompts import PromptFile
 from evals.datasets import DATASETS, ThemeCase, load_cases
-from evals.tasks.base import CaseResult
-from evals.tasks.fit import common_metrics
+from evals.tasks.base import CaseResult, common_metrics
 from evals.tasks.pages import CaseTask
 from retrieval.corpus import Corpus
 from retrieval.embeddings import Embedder
