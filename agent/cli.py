@@ -18,43 +18,31 @@ from agent.classify import classify_url, load_icp
 from agent.cli_output import console, err_console, fail
 from agent.eval_cli import eval_app
 from agent.icp import versions
+from agent.ingest_cli import KindOption, ingest, inspect
 from agent.llm.client import LLMError
 from agent.pipeline import Workspace, draft_icp, mine_store, remember_mining, structured_llm
 from agent.render import (
     BatchBar,
-    IngestBar,
     print_batch_summary,
     print_classified,
     print_draft,
     print_hits,
-    print_summary,
     print_themes,
 )
 from agent.settings import Settings
 from retrieval.embeddings import EmbeddingSpecError
-from retrieval.ingest import Ingestor
-from retrieval.records import IngestError, Kind
+from retrieval.records import IngestError
 from retrieval.search import search as search_evidence
 from retrieval.store import StoreError
 
 app = typer.Typer(
     help="icp: build an evidence-backed ideal customer profile from win-loss notes, "
-    "support tickets and call transcripts; search the evidence.",
+    "support tickets, call transcripts and customer reviews; search the evidence.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
 )
 
-
-
-class KindOption(StrEnum):
-    auto = "auto"
-    winloss = "winloss"
-    ticket = "ticket"
-    transcript = "transcript"
-
-    def kind(self) -> Kind | None:
-        return None if self is KindOption.auto else Kind(self.value)
 
 
 class EngineOption(StrEnum):
@@ -91,37 +79,6 @@ def main(
     except ValidationError as exc:
         raise fail(f"bad setting: {exc.errors()[0]['loc'][0]}: {exc.errors()[0]['msg']}") \
             from None
-
-
-@app.command()
-def ingest(
-    ctx: typer.Context,
-    paths: Annotated[list[Path], typer.Argument(
-        help="Files or folders. CSV/XLSX/JSON/JSONL exports, md/txt notes, VTT/SRT captions.")],
-    kind: Annotated[KindOption, typer.Option(
-        "--kind", "-k", help="Evidence kind; auto detects it per file.")] = KindOption.auto,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
-) -> None:
-    """Ingest evidence files into the vector store (idempotent; unchanged files are skipped).
-
-    Each file is all-or-nothing: a bad file is reported and leaves the store untouched,
-    and the other files still go in. Exit code 1 if any file failed.
-    """
-    settings: Settings = ctx.obj
-    try:
-        embedder = settings.embedder()
-        store = settings.store(embedder)
-        out = err_console if as_json else console
-        with IngestBar(out) as bar:
-            summary = Ingestor(store, embedder, progress=bar).ingest(paths, kind.kind())
-    except (StoreError, EmbeddingSpecError) as exc:
-        raise fail(str(exc)) from None
-    if as_json:
-        typer.echo(json.dumps(summary.as_dict(), indent=2))
-    else:
-        print_summary(console, summary, store.count())
-    if not summary.ok:
-        raise typer.Exit(1)
 
 
 @app.command()
@@ -317,6 +274,8 @@ def demo(
         raise typer.Exit(1)
 
 
+app.command()(ingest)
+app.command(name="inspect")(inspect)
 app.command()(chat)
 app.command()(ui)
 app.add_typer(eval_app, name="eval")

@@ -22,6 +22,7 @@ from rich.text import Text
 from agent.batch.run import BatchSummary
 from agent.classify import Classified
 from agent.icp.model import ICPDocument
+from agent.render_columns import column_lines
 from retrieval.ingest import FileResult, IngestSummary
 from retrieval.ingest import Progress as IngestProgress
 from retrieval.mining.models import MiningResult
@@ -79,9 +80,11 @@ def print_file_result(console: Console, r: FileResult) -> None:
         console.print(f"   [yellow]! {escape(str(problem))}[/]")
     if len(r.problems) > MAX_PROBLEMS_SHOWN:
         console.print(f"   [yellow]! … and {len(r.problems) - MAX_PROBLEMS_SHOWN} more rows[/]")
-    if r.unmapped:
-        console.print(f"   [dim]columns not mapped (kept out of the evidence): "
-                      f"{escape(', '.join(r.unmapped))}[/]")
+    for note in r.notes:
+        console.print(f"   [yellow]· {escape(note)}[/]")
+    if r.status != "unchanged":
+        for line in column_lines(r.columns, r.mapping):
+            console.print(f"   [dim]{escape(line)}[/]")
 
 
 def print_summary(console: Console, s: IngestSummary, store_count: int) -> None:

@@ -13,6 +13,7 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from retrieval.embeddings import Embedder
+from retrieval.mapping import MappingStore
 from retrieval.store import EvidenceStore
 
 if TYPE_CHECKING:
@@ -60,6 +61,10 @@ class Settings(BaseSettings):
         home = self.home.expanduser()
         home.mkdir(parents=True, exist_ok=True)
         return home
+
+    def mappings(self) -> MappingStore:
+        """The column mapping each source file was ingested with."""
+        return MappingStore(self.workspace() / "mappings")
 
     def embedder(self) -> Embedder:
         return Embedder(self.embeddings, batch_size=self.embed_batch_size)

@@ -10,12 +10,15 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from retrieval.cells import cell
+
 # canonical field -> aliases, in order of preference (the first header found wins).
 ALIASES: dict[str, tuple[str, ...]] = {
     "account": (
         "account", "account name", "company", "company name", "organization",
         "organization name", "organisation", "org", "requester org",
         "requester organization", "customer", "customer name", "client",
+        "reviewer company", "reviewer organization",
     ),
     "outcome": (
         "outcome", "deal stage", "stage", "opportunity stage", "win loss", "won lost",
@@ -32,16 +35,20 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "date": (
         "date", "close date", "closed date", "closed at", "created", "created at",
         "created date", "creation date", "timestamp", "submitted at", "engage date",
+        "date submitted", "submitted", "review date", "published", "date published",
+        "published date", "survey date", "response date",
     ),
-    "industry": ("industry", "sector", "vertical", "segment industry"),
+    "industry": ("industry", "sector", "vertical", "segment industry", "reviewer industry",
+                 "company industry", "customer industry"),
     "employees": (
         "employees", "employee count", "number of employees", "num employees",
-        "headcount", "company size", "employee range", "size",
+        "headcount", "company size", "employee range", "size", "organization size",
+        "organisation size", "org size", "reviewer company size", "company size range",
     ),
     "revenue": ("revenue", "annual revenue", "arr", "revenue musd", "revenue usd"),
     "country": (
         "country", "hq country", "billing country", "office location", "region",
-        "location", "headquarters",
+        "location", "headquarters", "reviewer country", "reviewer location",
     ),
     "technologies": (
         "tech stack", "technologies", "technographics", "tools", "stack", "tech",
@@ -59,7 +66,9 @@ ALIASES: dict[str, tuple[str, ...]] = {
         "requester", "requester name", "author", "user", "submitter", "reporter",
         "contact", "contact name", "created by",
     ),
-    "role": ("role", "job title", "requester role", "contact title", "persona"),
+    "role": ("role", "job title", "requester role", "contact title", "persona",
+             "reviewer role", "reviewer title", "reviewer job title", "position",
+             "job role", "respondent role"),
     "record_id": (
         "id", "ticket id", "opportunity id", "issue id", "record id", "deal id", "number",
         "key", "case number",
@@ -77,22 +86,6 @@ REQUIRED: dict[str, tuple[tuple[str, ...], ...]] = {
 
 def normalise_header(header: object) -> str:
     return re.sub(r"[^a-z0-9]+", " ", str(header).lower()).strip()
-
-
-def flatten(value: Any) -> str:
-    """Nested JSON values (GitHub labels, Zendesk tags, user objects) to a short string."""
-    if value is None:
-        return ""
-    if isinstance(value, dict):
-        for key in ("name", "login", "title", "value", "email"):
-            if key in value:
-                return flatten(value[key])
-        return ""
-    if isinstance(value, list):
-        return ", ".join(s for s in (flatten(v) for v in value) if s)
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
 
 
 _LOOKUP: dict[str, str] = {}
@@ -119,7 +112,7 @@ class ColumnMap:
 
     def get(self, row: dict[str, Any], name: str) -> str:
         for header in self.candidates.get(name, ()):
-            value = flatten(row.get(header))
+            value = cell(row.get(header))
             if value:
                 return value
         return ""

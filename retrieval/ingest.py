@@ -27,9 +27,12 @@ from pathlib import Path
 import numpy as np
 
 from retrieval.chunking import Chunker
+from retrieval.columns import Role
 from retrieval.embeddings import Embedder
+from retrieval.mapping import ColumnMapping, MappingStore
 from retrieval.parsers import SUPPORTED_SUFFIXES, ParsedSource, parse_file
 from retrieval.records import Chunk, IngestError, Kind, RowProblem
+from retrieval.schema import TableSchema
 from retrieval.store import EvidenceStore, SourceEntry
 from retrieval.textio import file_sha256
 
@@ -46,8 +49,30 @@ class FileResult:
     chunks_kept: int = 0
     chunks_removed: int = 0
     problems: list[RowProblem] = field(default_factory=list)
-    unmapped: list[str] = field(default_factory=list)
+    columns: dict[str, object] = field(default_factory=dict)  # what each column became
+    notes: list[str] = field(default_factory=list)  # repairs made while reading
+    mapping: str = ""  # the overrides used (given now or saved from an earlier ingest)
     error: str = ""
+
+    def as_dict(self) -> dict[str, object]:
+        return {"path": self.path, "status": self.status, "kind": self.kind,
+                "records": self.records, "columns": self.columns, "notes": self.notes,
+                "mapping": self.mapping, "error": self.error}
+
+
+def column_summary(schema: TableSchema) -> dict[str, object]:
+    """What ingest does with each column: evidence text, attributes, fields, left out."""
+    fields = {p.header: p.field for p in schema.profiles if p.role == Role.FIELD}
+    left_out = {p.header: p.role.value for p in schema.profiles
+                if p.role in (Role.IDENTIFIER, Role.PII, Role.EMPTY, Role.IGNORE)}
+    return {
+        "text": schema.columns(Role.TEXT),
+        "attributes": schema.columns(Role.CATEGORY, Role.NUMBER, Role.LIST),
+        "fields": fields,
+        "kept": schema.columns(Role.DATE, Role.URL),
+        "outcome": schema.outcome.describe() if schema.outcome else None,
+        "left_out": left_out,
+    }
 
 
 @dataclass
@@ -86,6 +111,7 @@ class IngestSummary:
             "errors": [f.error for f in self.failed]
             + [str(p) for f in self.files for p in f.problems],
             "recovered": self.recovered,
+            "sources": [f.as_dict() for f in self.files],
         }
 
 
@@ -154,44 +180,58 @@ def _batches(chunks: Iterator[Chunk], size: int) -> Iterator[list[Chunk]]:
 
 class Ingestor:
     def __init__(self, store: EvidenceStore, embedder: Embedder, chunker: Chunker | None = None,
-                 batch_size: int = 512, progress: Progress | None = None) -> None:
+                 batch_size: int = 512, progress: Progress | None = None,
+                 mappings: MappingStore | None = None) -> None:
         self.store = store
+        self.mappings = mappings
         self.embedder = embedder
         self.chunker = chunker or Chunker(embedder.count_tokens, max_tokens=embedder.max_tokens - 6)
         self.batch_size = batch_size
         self.progress = progress or Progress()
 
-    def ingest(self, paths: Iterable[Path], kind: Kind | None = None) -> IngestSummary:
+    def ingest(self, paths: Iterable[Path], kind: Kind | None = None,
+               mapping: ColumnMapping | None = None) -> IngestSummary:
+        """Ingest files and folders; ``mapping`` (column overrides) applies to every file."""
         files = list(expand_paths(paths))
         summary = IngestSummary()
         with self.store.write_lock():
             summary.recovered = self.store.recover()
             for index, path in enumerate(files):
                 self.progress.file_started(path, index, len(files))
-                result = self.ingest_file(path, kind)
+                result = self.ingest_file(path, kind, mapping)
                 summary.files.append(result)
                 self.progress.file_finished(result)
         return summary
 
-    def ingest_file(self, path: Path, kind: Kind | None = None) -> FileResult:
-        """Ingest one file; never raises for bad input (the result says what went wrong)."""
+    def ingest_file(self, path: Path, kind: Kind | None = None,
+                    mapping: ColumnMapping | None = None) -> FileResult:
+        """Ingest one file; never raises for bad input (the result says what went wrong).
+
+        The column mapping saved for this file by an earlier ingest applies, with
+        ``mapping`` on top; a changed mapping re-ingests an unchanged file.
+        """
         try:
             key = str(path.resolve())
+            saved = self.mappings.load(key) if self.mappings else None
+            effective = (saved or ColumnMapping()).merged(mapping)
             digest = file_sha256(path) if path.is_file() else ""
+            if not effective.empty:
+                digest += "+map:" + effective.fingerprint()
             previous = self.store.get_source(key)
             if (previous and previous.status == "ok" and previous.source_hash == digest
                     and kind in (None, Kind(previous.kind))):
                 self.progress.records_done(previous.records)
                 return FileResult(str(path), "unchanged", previous.kind, previous.records,
-                                  chunks_kept=previous.chunks)
-            parsed = parse_file(path, kind)
+                                  chunks_kept=previous.chunks, mapping=effective.describe())
+            parsed = parse_file(path, kind, None if effective.empty else effective)
         except IngestError as exc:
             log.debug("failed %s", path, exc_info=True)
             return FileResult(str(path), "failed", error=str(exc))
         except OSError as exc:
             return FileResult(str(path), "failed", error=f"{path}: cannot read ({exc.strerror})")
         result = FileResult(str(path), "updated" if previous else "added", parsed.kind.value,
-                            unmapped=parsed.unmapped)
+                            columns=column_summary(parsed.schema) if parsed.schema else {},
+                            notes=parsed.notes, mapping=effective.describe())
         written: list[str] = []
         try:
             self._write(key, digest, parsed, previous, result, written)
@@ -202,6 +242,9 @@ class Ingestor:
             result.status = "failed"
             result.error = str(exc) if isinstance(exc, IngestError) else f"{path}: {exc}"
             result.chunks_added = result.chunks_kept = result.chunks_removed = 0
+        else:
+            if self.mappings is not None and (saved is not None or not effective.empty):
+                self.mappings.save(key, effective)
         result.problems = parsed.problems
         return result
 

@@ -7,11 +7,12 @@ from enum import StrEnum
 
 
 class Kind(StrEnum):
-    """The three kinds of first-party evidence."""
+    """The four kinds of first-party evidence."""
 
     WINLOSS = "winloss"
     TICKET = "ticket"
     TRANSCRIPT = "transcript"
+    REVIEW = "review"
 
 
 class Outcome(StrEnum):

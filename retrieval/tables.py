@@ -8,6 +8,7 @@ spreadsheet; JSON: the 1-based position in the list; JSONL: the line number).
 from __future__ import annotations
 
 import csv
+import itertools
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,6 +22,7 @@ csv.field_size_limit(64 * 1024 * 1024)
 Row = tuple[int, dict[str, Any]]
 
 TABLE_SUFFIXES = {".csv", ".tsv", ".xlsx", ".xlsm", ".json", ".jsonl", ".ndjson"}
+MAX_PREAMBLE_LINES = 3
 JSON_LIST_KEYS = ("tickets", "conversations", "issues", "records", "data", "items", "results")
 
 
@@ -32,21 +34,44 @@ def sniff_delimiter(sample: str) -> str:
         return max(",;\t|", key=first.count)
 
 
+def _past_preamble(sample: str) -> str:
+    """The sample without title lines, so the delimiter is sniffed on the table itself."""
+    lines = sample.split("\n")
+    for skip in range(MAX_PREAMBLE_LINES):
+        if len(lines) > skip + 1 and not any(d in lines[skip] for d in ",;\t|") \
+                and any(d in lines[skip + 1] for d in ",;\t|"):
+            continue
+        return "\n".join(lines[skip:])
+    return sample
+
+
+def _header(reader: Iterator[list[str]], path: Path) -> tuple[list[str], int, list[list[str]]]:
+    """The header row, its record number, and rows read past it (to be yielded first).
+
+    Exports often start with a title line (``Capterra-Forms-On-Fire``): leading rows with one
+    filled cell followed by a row with several are titles, not the header.
+    """
+    first = list(itertools.islice(reader, MAX_PREAMBLE_LINES + 1))
+    if not first:
+        raise IngestError(str(path), "no header row")
+    skip = 0
+    while skip < len(first) - 1 and sum(1 for h in first[skip] if h.strip()) <= 1 \
+            and sum(1 for h in first[skip + 1] if h.strip()) >= 2:
+        skip += 1
+    header = [h.strip() for h in first[skip]]
+    if not any(header):
+        raise IngestError(str(path), "the header row is empty")
+    return header, skip + 1, first[skip + 1:]
+
+
 def iter_csv(path: Path, problems: list[RowProblem]) -> Iterator[Row]:
     with open_text(path) as fh:
         sample = fh.read(64 * 1024)
         fh.seek(0)
-        reader = csv.reader(fh, delimiter=sniff_delimiter(sample))
+        reader = csv.reader(fh, delimiter=sniff_delimiter(_past_preamble(sample)))
+        header, row_no, buffered = _header(reader, path)
         try:
-            header = next(reader)
-        except StopIteration:
-            raise IngestError(str(path), "no header row") from None
-        header = [h.strip() for h in header]
-        if not any(header):
-            raise IngestError(str(path), "the header row is empty")
-        row_no = 1
-        try:
-            for values in reader:
+            for values in itertools.chain(buffered, reader):
                 row_no += 1
                 if not any(v.strip() for v in values):
                     continue

@@ -105,7 +105,7 @@ def test_bad_files_fail_alone_and_leave_nothing(tmp_path: Path, ingestor: Ingest
     errors = {n: f.error for n, f in by_name.items() if f.status == "failed"}
     assert "empty.csv: file is empty" in errors["empty.csv"]
     assert "binary" in errors["binary.csv"]
-    assert "cannot tell whether this is win-loss or ticket" in errors["noheader.csv"]
+    assert "cannot tell whether this is win-loss, ticket or review" in errors["noheader.csv"]
     assert "malformed JSON" in errors["broken.json"]
     assert all(e.count("\n") == 0 for e in errors.values())
     sources = {Path(m["source_key"]).name

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 
+from retrieval.columns import Role
 from retrieval.parsers import read_all
 from retrieval.records import IngestError, Kind
 
@@ -32,7 +33,8 @@ def test_hubspot_style_export(tmp_path: Path) -> None:
     assert acme.fields["outcome"] == "won"
     assert acme.fields["employees"] == 420
     assert "duplicate accounts" in acme.text
-    assert source.unmapped == ["Deal Name"]
+    assert source.schema.profile("Deal Name").role is Role.IDENTIFIER
+    assert acme.fields["record_id"] == "Acme Analytics - Growth"
     outcomes = {r.fields["outcome"] for r in records}
     assert outcomes == {"won", "lost", "churned", "open"}
 
@@ -81,7 +83,11 @@ def test_maven_crm_join_parses_as_winloss(tmp_path: Path) -> None:
     assert source.kind is Kind.WINLOSS
     won = [r for r in records if r.fields["outcome"] == "won"]
     assert won and all("industry" in r.fields for r in won if r.fields.get("account"))
-    assert "sales_agent" in source.unmapped
+    assert source.schema.profile("sales_agent").role is Role.PII  # person names
+    assert source.schema.profile("opportunity_id").field == "record_id"
+    assert source.schema.profile("close_date").field == "date"
+    assert records[0].fields["date:engage_date"] == "2016-10-20"
+    assert "sales_agent" not in str(records[0].fields)
 
 
 def test_notes_file_with_front_matter() -> None:
@@ -212,7 +218,7 @@ def test_plain_text_transcript_with_front_matter() -> None:
 def test_unsupported_and_undetectable_files(tmp_path: Path) -> None:
     with pytest.raises(IngestError, match="unsupported file type '.pdf'"):
         read_all(write(tmp_path / "deck.pdf", "%PDF-1.4"))
-    with pytest.raises(IngestError, match="cannot tell whether this is win-loss or ticket"):
+    with pytest.raises(IngestError, match="cannot tell whether this is win-loss, ticket or review"):
         read_all(write(tmp_path / "x.csv", "foo,bar\n1,2\n"))
     with pytest.raises(IngestError, match=r"malformed JSON at line 1"):
         read_all(write(tmp_path / "x.json", "[{"))

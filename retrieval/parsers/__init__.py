@@ -11,8 +11,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from retrieval.aliases import ColumnMap, describe_aliases, map_columns
-from retrieval.parsers.fields import normalise_outcome, split_front_matter
+from retrieval.aliases import describe_aliases
+from retrieval.columns import SAMPLE_ROWS, Role
+from retrieval.mapping import ColumnMapping
+from retrieval.parsers.fields import split_front_matter
+from retrieval.parsers.reviews import is_review_table, review_rows
 from retrieval.parsers.tickets import ticket_rows, unwrap_ticket
 from retrieval.parsers.transcripts import (
     looks_like_speaker_text,
@@ -23,13 +26,26 @@ from retrieval.parsers.transcripts import (
 )
 from retrieval.parsers.winloss import winloss_note, winloss_rows
 from retrieval.records import EvidenceRecord, IngestError, Kind, Outcome, RowProblem
+from retrieval.schema import TableSchema, build_schema
 from retrieval.tables import TABLE_SUFFIXES, iter_rows, json_records, json_rows, load_json
 from retrieval.textio import read_text
 
 TEXT_SUFFIXES = {".txt", ".md", ".markdown", ".text"}
 CAPTION_SUFFIXES = {".vtt", ".srt"}
 SUPPORTED_SUFFIXES = TABLE_SUFFIXES | TEXT_SUFFIXES | CAPTION_SUFFIXES
-PEEK_ROWS = 50
+
+
+class KindUnknownError(IngestError):
+    """A table whose evidence kind cannot be detected; carries what was inferred."""
+
+    REASON = ("cannot tell whether this is win-loss, ticket or review data; pass --kind "
+              "winloss|ticket|review, and --map COLUMN=ROLE or --outcome COLUMN where a "
+              "column was read wrong")
+
+    def __init__(self, path: str, schema: TableSchema) -> None:
+        super().__init__(path, f"{self.REASON}. What `icp inspect` sees: "
+                         + schema_table(schema))
+        self.schema = schema
 
 
 @dataclass
@@ -40,7 +56,9 @@ class ParsedSource:
     kind: Kind
     records: Iterator[EvidenceRecord]
     problems: list[RowProblem] = field(default_factory=list)
-    unmapped: list[str] = field(default_factory=list)
+    unmapped: list[str] = field(default_factory=list)  # columns with no value at all
+    schema: TableSchema | None = None  # tables only: every column's role
+    notes: list[str] = field(default_factory=list)  # repairs made while reading
 
 
 def _is_turn_json(records: list[object]) -> bool:
@@ -61,21 +79,49 @@ def _json_transcript(data: object) -> bool:
     return isinstance(data, list) and _is_turn_json(data)
 
 
-def _table_kind(path: Path, cmap: ColumnMap, peek: list[tuple[int, dict]]) -> Kind:
-    if cmap.has("outcome"):
-        outcomes = {normalise_outcome(cmap.get(row, "outcome")) for _, row in peek}
+def _table_kind(path: Path, schema: TableSchema, peek: list[tuple[int, dict]]) -> Kind:
+    if schema.outcome is not None:
+        outcomes = {schema.outcome.read(row)[0] for _, row in peek}
         if outcomes & {Outcome.WON, Outcome.LOST, Outcome.CHURNED}:
             return Kind.WINLOSS
-    if cmap.has("title") or cmap.has("body"):
+    if is_review_table(schema):
+        return Kind.REVIEW
+    if schema.cmap.has("title") or schema.cmap.has("body"):
         return Kind.TICKET
-    raise IngestError(
-        str(path),
-        "cannot tell whether this is win-loss or ticket data "
-        f"(columns: {', '.join(list(peek[0][1])[:12]) if peek else 'none'}); pass --kind",
-    )
+    raise KindUnknownError(str(path), schema)
 
 
-def _parse_table(path: Path, kind: Kind | None) -> ParsedSource:
+def schema_table(schema: TableSchema) -> str:
+    """Each column and its role on one line (for a one-line error message)."""
+    parts = []
+    for p in schema.profiles:
+        role = f"{p.field} field" if p.role == Role.FIELD else p.role.value
+        parts.append(f"{p.header} = {role} ({p.fill_rate:.0%} filled)")
+    return "; ".join(parts)
+
+
+def _repaired(path: Path, schema: TableSchema, rows: Iterator[tuple[int, dict]],
+              problems: list[RowProblem], notes: list[str]) -> Iterator[tuple[int, dict]]:
+    """Rows with labelled cells moved back to their columns; unrepairable ones reported."""
+    fixed: list[int] = []
+    for number, row in rows:
+        row, state = schema.repair(row)
+        if state is None:
+            problems.append(RowProblem(str(path), number, "cells are out of their columns "
+                                       "and cannot be put back by their labels; row skipped"))
+            continue
+        if state:
+            fixed.append(number)
+        yield number, row
+    if fixed:
+        shown = ", ".join(str(n) for n in fixed[:12]) + (" …" if len(fixed) > 12 else "")
+        labels = ", ".join(f"'{label}:'" for label in schema.labels.values())
+        notes.append(f"{len(fixed)} rows had cells shifted out of their columns (rows "
+                     f"{shown}); moved back by their labels ({labels})")
+
+
+def _parse_table(path: Path, kind: Kind | None,
+                 mapping: ColumnMapping | None = None) -> ParsedSource:
     problems: list[RowProblem] = []
     if path.suffix.lower() == ".json":
         data = load_json(path)
@@ -90,19 +136,32 @@ def _parse_table(path: Path, kind: Kind | None) -> ParsedSource:
             raise IngestError(str(path), "transcripts must be JSON, VTT, SRT or text files")
         rows = iter_rows(path, problems)
     rows = ((n, unwrap_ticket(row)) for n, row in rows)
-    peek = list(itertools.islice(rows, PEEK_ROWS))
+    peek = list(itertools.islice(rows, SAMPLE_ROWS))
     if not peek:
         raise IngestError(str(path), "no data rows")
     headers = list(dict.fromkeys(k for _, row in peek for k in row))
-    cmap = map_columns(headers)
-    kind = kind or _table_kind(path, cmap, peek)
-    for group in cmap.missing_required(kind.value):
-        wanted = " or ".join(f"'{name}' ({describe_aliases(name)})" for name in group)
-        raise IngestError(str(path), f"missing required column {wanted} for {kind.value} data")
-    all_rows = itertools.chain(peek, rows)
-    make = winloss_rows if kind == Kind.WINLOSS else ticket_rows
-    return ParsedSource(path, kind, make(path, cmap, all_rows, problems), problems,
-                        cmap.unmapped)
+    schema = build_schema(headers, [row for _, row in peek], mapping, str(path))
+    if kind is None and mapping is not None and mapping.kind:
+        kind = Kind(mapping.kind)
+    kind = kind or _table_kind(path, schema, peek)
+    if kind == Kind.WINLOSS and schema.outcome is None:
+        raise IngestError(
+            str(path), f"missing required column 'outcome' ({describe_aliases('outcome')}, "
+            "or a yes/no or date column named like 'Converted', 'Is Won', 'Won Date') for "
+            "winloss data; pass --outcome COLUMN [--won V,..]")
+    if kind == Kind.TICKET:
+        for group in schema.cmap.missing_required(kind.value):
+            wanted = " or ".join(f"'{name}' ({describe_aliases(name)})" for name in group)
+            raise IngestError(str(path), f"missing required column {wanted} for ticket data")
+    if kind == Kind.REVIEW and not (schema.columns(Role.TEXT) or any(
+            schema.cmap.has(n) for n in ("title", "body", "notes", "reason"))):
+        raise IngestError(str(path), "no answer text column for review data (free-text "
+                          "columns such as 'Pros', 'Cons', 'What do you like best?')")
+    notes: list[str] = []
+    all_rows = _repaired(path, schema, itertools.chain(peek, rows), problems, notes)
+    make = {Kind.WINLOSS: winloss_rows, Kind.TICKET: ticket_rows, Kind.REVIEW: review_rows}[kind]
+    return ParsedSource(path, kind, make(path, schema, all_rows, problems), problems,
+                        schema.columns(Role.EMPTY), schema=schema, notes=notes)
 
 
 def _with_path(path: Path, func, *args):  # type: ignore[no-untyped-def]
@@ -115,8 +174,12 @@ def _with_path(path: Path, func, *args):  # type: ignore[no-untyped-def]
         raise IngestError(str(path), exc.message, exc.row) from exc
 
 
-def parse_file(path: Path, kind: Kind | None = None) -> ParsedSource:
-    """Open ``path`` as evidence of ``kind`` (auto-detected when None)."""
+def parse_file(path: Path, kind: Kind | None = None,
+               mapping: ColumnMapping | None = None) -> ParsedSource:
+    """Open ``path`` as evidence of ``kind`` (auto-detected when None).
+
+    ``mapping`` holds the user's column overrides for a table export.
+    """
     if not path.is_file():
         raise IngestError(str(path), "not a file" if path.exists() else "no such file")
     suffix = path.suffix.lower()
@@ -127,7 +190,7 @@ def parse_file(path: Path, kind: Kind | None = None) -> ParsedSource:
             f"(supported: {', '.join(sorted(SUPPORTED_SUFFIXES))})",
         )
     if suffix in TABLE_SUFFIXES:
-        return _parse_table(path, kind)
+        return _parse_table(path, kind, mapping)
     text = read_text(path)
     if suffix in CAPTION_SUFFIXES:
         if kind not in (None, Kind.TRANSCRIPT):
@@ -143,8 +206,8 @@ def parse_file(path: Path, kind: Kind | None = None) -> ParsedSource:
             kind = Kind.TRANSCRIPT if looks_like_speaker_text(body) else Kind.WINLOSS
     if kind == Kind.TRANSCRIPT:
         return ParsedSource(path, kind, plain_transcript(path, text))
-    if kind == Kind.TICKET:
-        raise IngestError(str(path), "tickets must be CSV, XLSX, JSON or JSONL exports")
+    if kind in (Kind.TICKET, Kind.REVIEW):
+        raise IngestError(str(path), f"{kind.value}s must be CSV, XLSX, JSON or JSONL exports")
     return ParsedSource(path, kind, winloss_note(path, text))
 
 

@@ -1,4 +1,4 @@
-"""Normalising field values: outcomes, numbers, dates and front matter."""
+"""Canonical fields of a row or a front-matter block, and front matter itself."""
 
 from __future__ import annotations
 
@@ -7,48 +7,16 @@ from typing import Any
 
 import yaml
 
-from retrieval.aliases import ColumnMap, flatten, map_columns
+from retrieval.aliases import ColumnMap, map_columns
+from retrieval.cells import flatten
+from retrieval.outcomes import OutcomeRule
 from retrieval.records import Outcome
-
-_OUTCOMES: dict[str, Outcome] = {}
-for _words, _outcome in (
-    (("won", "win", "closed won", "closedwon", "closed win", "signed", "success", "customer"),
-     Outcome.WON),
-    (("lost", "loss", "closed lost", "closedlost", "closed loss", "no decision",
-      "disqualified", "dead"), Outcome.LOST),
-    (("churned", "churn", "cancelled", "canceled", "not renewed", "did not renew",
-      "downgraded to zero"), Outcome.CHURNED),
-    (("open", "engaging", "prospecting", "qualification", "qualified", "discovery",
-      "proposal", "negotiation", "in progress", "pipeline", "evaluation", "demo"),
-     Outcome.OPEN),
-):
-    for _word in _words:
-        _OUTCOMES[_word] = _outcome
-
-
-def normalise_outcome(value: str) -> Outcome:
-    key = re.sub(r"[^a-z]+", " ", value.lower()).strip()
-    if key in _OUTCOMES:
-        return _OUTCOMES[key]
-    for word in key.split():
-        if word in ("won", "win"):
-            return Outcome.WON
-        if word in ("lost", "loss"):
-            return Outcome.LOST
-        if word in ("churned", "churn", "cancelled", "canceled"):
-            return Outcome.CHURNED
-    return Outcome.UNKNOWN
-
-
-def parse_number(value: str) -> int | float | None:
-    """``"1,200"`` -> 1200, ``"$2.5M"`` -> 2500000.0; ranges and words -> None."""
-    text = value.strip().lower().replace(",", "").replace("$", "").replace("€", "")
-    match = re.fullmatch(r"(-?\d+(?:\.\d+)?)\s*([kmb])?\+?", text)
-    if not match:
-        return None
-    number = float(match.group(1)) * {"k": 1e3, "m": 1e6, "b": 1e9, None: 1}[match.group(2)]
-    return int(number) if number.is_integer() else number
-
+from retrieval.values import (
+    normalise_outcome,
+    parse_headcount,
+    parse_number,
+    split_industry_size,
+)
 
 FIRMOGRAPHIC_FIELDS = ("industry", "employees", "revenue", "country", "technologies")
 NUMERIC_FIELDS = ("employees", "revenue", "amount")
@@ -58,16 +26,40 @@ PROVENANCE_FIELDS = (
 )
 
 
-def collect_fields(cmap: ColumnMap, row: dict[str, Any]) -> dict[str, str | int | float]:
-    """Canonical provenance/firmographic fields from one row; empty values are left out."""
+def collect_fields(cmap: ColumnMap, row: dict[str, Any],
+                   outcome: OutcomeRule | None = None) -> dict[str, str | int | float]:
+    """Canonical provenance/firmographic fields from one row; missing values are left out.
+
+    ``outcome`` reads the outcome from its own column (flags, won dates, user values);
+    without it the aliased outcome column is read as stage names.
+    """
     out: dict[str, str | int | float] = {}
     for name in PROVENANCE_FIELDS:
+        if name == "outcome" and outcome is not None:
+            result, raw = outcome.read(row)
+            if result is not Outcome.UNKNOWN or raw:
+                out["outcome"] = result.value
+                out["outcome_raw"] = (raw if outcome.mode == "stage"
+                                      else f"{outcome.column} = {raw or 'empty'}")[:80]
+            continue
         value = cmap.get(row, name)
         if not value:
             continue
         if name == "outcome":
             out[name] = normalise_outcome(value).value
             out["outcome_raw"] = value[:80]
+        elif name == "industry":
+            industry, size = split_industry_size(value)
+            if industry:
+                out[name] = industry[:300]
+            if size and not cmap.get(row, "employees"):
+                out["employees"] = parse_headcount(size) or size
+                out["employees_raw"] = size[:80]
+        elif name == "employees":
+            number = parse_headcount(value)
+            out[name] = number if number is not None else value[:80]
+            if parse_number(value) is None:
+                out["employees_raw"] = value[:80]
         elif name in NUMERIC_FIELDS:
             number = parse_number(value)
             out[name] = number if number is not None else value[:80]

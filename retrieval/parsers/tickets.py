@@ -5,10 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-from retrieval.aliases import ColumnMap
 from retrieval.clean import clean_inline, clean_text
-from retrieval.parsers.fields import collect_fields
 from retrieval.records import EvidenceRecord, Kind, RowProblem
+from retrieval.schema import TableSchema
 from retrieval.tables import Row
 
 
@@ -23,17 +22,21 @@ def unwrap_ticket(row: dict[str, object]) -> dict[str, object]:
     return row
 
 
-def ticket_rows(path: Path, cmap: ColumnMap, rows: Iterator[Row],
+def ticket_rows(path: Path, schema: TableSchema, rows: Iterator[Row],
                 problems: list[RowProblem]) -> Iterator[EvidenceRecord]:
+    cmap = schema.cmap
     for row_no, row in rows:
         title = clean_inline(cmap.get(row, "title"))
         body = clean_text(cmap.get(row, "body"))
         if not title and not body:
             problems.append(RowProblem(str(path), row_no, "no title or body; row skipped"))
             continue
-        fields = collect_fields(cmap, row)
+        fields = schema.fields(row)
         fields.pop("outcome", None)
         fields.pop("outcome_raw", None)
         text = f"{title}\n\n{body}".strip() if title else body
+        extra = [f"{header}: {value}" for header, value in schema.texts(row)]
+        if extra:
+            text = "\n\n".join([text, *extra]) if text else "\n\n".join(extra)
         yield EvidenceRecord(kind=Kind.TICKET, text=text, locator=f"row={row_no}",
                              title=title, fields=fields)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from retrieval.aliases import flatten
+from retrieval.cells import flatten
 from retrieval.clean import clean_inline
 from retrieval.parsers.fields import front_matter_fields, split_front_matter
 from retrieval.records import EvidenceRecord, IngestError, Kind

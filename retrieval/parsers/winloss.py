@@ -5,40 +5,58 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-from retrieval.aliases import ColumnMap
+from retrieval.attributes import parse_key
 from retrieval.clean import clean_inline, clean_text, reflow
-from retrieval.parsers.fields import collect_fields, front_matter_fields, split_front_matter
+from retrieval.columns import Role
+from retrieval.outcomes import FALSE_VALUES, TRUE_VALUES
+from retrieval.parsers.fields import front_matter_fields, split_front_matter
 from retrieval.records import EvidenceRecord, IngestError, Kind, RowProblem
+from retrieval.schema import TableSchema
 from retrieval.tables import Row
+
+MAX_PROFILE_ATTRIBUTES = 8
+FLAG_VALUES = TRUE_VALUES | FALSE_VALUES  # yes/no flags say little in a sentence
+
+
+FIELD_LABELS = {
+    "industry": "industry", "employees": "employees", "revenue": "revenue",
+    "country": "country", "technologies": "tech stack", "competitor": "competitor",
+}
 
 
 def _describe(fields: dict[str, str | int | float]) -> str:
     """One sentence a person (and an embedding) can read: who, what happened, profile."""
-    account = fields.get("account", "Unnamed account")
-    outcome = fields.get("outcome_raw") or fields.get("outcome", "unknown")
+    account = fields.get("account") or (
+        f"Record {fields['record_id']}" if fields.get("record_id") else "Unnamed account")
+    outcome = str(fields.get("outcome_raw") or fields.get("outcome", "unknown"))
+    if " = " in outcome:  # a flag or a date column: say what it means
+        outcome = f"{fields.get('outcome', 'unknown')} ({outcome})"
     parts = [f"{account}: {outcome} deal"]
     if fields.get("product"):
         parts[0] += f" for {fields['product']}"
     profile = [
-        f"{label} {fields[key]}"
-        for key, label in (
-            ("industry", "industry"), ("employees", "employees"), ("revenue", "revenue"),
-            ("country", "country"), ("technologies", "tech stack"),
-            ("competitor", "competitor"),
-        )
+        f"{label} {fields.get(key + '_raw', fields[key])}"
+        for key, label in FIELD_LABELS.items()
         if fields.get(key) not in (None, "")
     ]
+    for key, value in fields.items():
+        attribute = parse_key(key)
+        if attribute and attribute.role == Role.CATEGORY and key not in FIELD_LABELS \
+                and len(profile) < MAX_PROFILE_ATTRIBUTES and len(str(value)) <= 60 \
+                and str(value).lower() not in FLAG_VALUES:
+            profile.append(f"{attribute.label}: {value}")
     sentence = parts[0] + "."
     if profile:
         sentence += " " + "; ".join(profile) + "."
     return sentence
 
 
-def winloss_rows(path: Path, cmap: ColumnMap, rows: Iterator[Row],
+def winloss_rows(path: Path, schema: TableSchema, rows: Iterator[Row],
                  problems: list[RowProblem]) -> Iterator[EvidenceRecord]:
+    cmap = schema.cmap
     for row_no, row in rows:
-        fields = collect_fields(cmap, row)
-        if not cmap.get(row, "outcome"):
+        fields = schema.fields(row)
+        if "outcome" not in fields:
             problems.append(RowProblem(str(path), row_no, "no outcome value; row skipped"))
             continue
         pieces = [_describe(fields)]
@@ -48,6 +66,7 @@ def winloss_rows(path: Path, cmap: ColumnMap, rows: Iterator[Row],
         notes = clean_text(cmap.get(row, "notes"))
         if notes:
             pieces.append(notes)
+        pieces.extend(f"{header}: {text}" for header, text in schema.texts(row))
         yield EvidenceRecord(
             kind=Kind.WINLOSS, text="\n".join(pieces), locator=f"row={row_no}",
             title=str(fields.get("account", "")), fields=fields,

@@ -1,0 +1,95 @@
+"""Terminal rendering of column roles: the `icp inspect` report and ingest's per-file map."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from retrieval.columns import Role
+from retrieval.inspect import Inspection
+
+ROLE_STYLE = {
+    Role.FIELD: "cyan", Role.OUTCOME: "bold magenta", Role.TEXT: "green",
+    Role.CATEGORY: "yellow", Role.NUMBER: "yellow", Role.LIST: "yellow",
+    Role.IDENTIFIER: "dim", Role.PII: "red", Role.EMPTY: "dim", Role.IGNORE: "dim",
+    Role.DATE: "blue", Role.URL: "blue",
+}
+WHERE = {
+    Role.FIELD: "field", Role.OUTCOME: "deal outcome", Role.TEXT: "evidence text",
+    Role.CATEGORY: "attribute", Role.NUMBER: "attribute (banded)", Role.LIST: "attribute",
+    Role.IDENTIFIER: "not evidence (record id)", Role.PII: "left out (personal data)",
+    Role.EMPTY: "left out (no values)", Role.IGNORE: "left out (--map ignore)",
+    Role.DATE: "kept (date)", Role.URL: "kept (link)",
+}
+
+
+def print_inspection(console: Console, report: Inspection, saved: bool = False) -> None:
+    schema = report.schema
+    head = f"[bold]{escape(report.path)}[/]"
+    if report.kind:
+        head += f"  kind [bold]{report.kind}[/] · {report.records} records"
+        if report.problems:
+            head += f" · {len(report.problems)} rows would be skipped"
+    console.print(head)
+    if schema is None:
+        return
+    sample = schema.profiles[0].rows if schema.profiles else 0
+    table = Table(expand=True, caption=f"roles, fill rates and distinct counts from the "
+                  f"first {sample} rows")
+    table.add_column("column", style="bold", ratio=3, overflow="fold")
+    table.add_column("role → becomes", ratio=4, overflow="fold")
+    table.add_column("filled", justify="right", width=6)
+    table.add_column("distinct", justify="right", width=8)
+    table.add_column("examples", style="dim", ratio=4, overflow="fold")
+    for p in schema.profiles:
+        role = f"{p.field} field" if p.role == Role.FIELD else p.role.value
+        becomes = WHERE[p.role] if p.role != Role.FIELD else "provenance / firmographic"
+        if p.header in schema.labels:
+            becomes += f"; '{schema.labels[p.header]}:' removed"
+        why = f" [dim]({escape(p.reason)})[/]" if p.reason.startswith("inferred") else ""
+        examples = " · ".join(e if len(e) <= 28 else e[:27] + "…" for e in p.examples[:2])
+        table.add_row(escape(p.header),
+                      f"[{ROLE_STYLE[p.role]}]{escape(role)}[/] → {escape(becomes)}{why}",
+                      f"{p.fill_rate:.0%}", str(p.distinct), escape(examples))
+    console.print(table)
+    if schema.outcome is not None:
+        console.print(f"[bold]outcome[/] {escape(schema.outcome.describe())}")
+        for raw, outcome in report.outcome_values.items():
+            console.print(f"   {escape(raw or '(empty)')} → {outcome}")
+        if report.outcomes:
+            console.print("   records: " + ", ".join(f"{k} {v}" for k, v in
+                                                     sorted(report.outcomes.items())))
+    if report.facets:
+        console.print("[bold]review answers[/] " + ", ".join(
+            f"{k} {v}" for k, v in sorted(report.facets.items())))
+    if not schema.mapping.empty:
+        console.print(f"[bold]overrides[/] {escape(schema.mapping.describe())}"
+                      + (" [dim](saved by an earlier ingest)[/]" if saved else ""))
+    for note in report.notes:
+        console.print(f"[yellow]· {escape(note)}[/]")
+    for problem in report.problems[:5]:
+        console.print(f"[yellow]! {escape(str(problem))}[/]")
+    if report.error:
+        console.print(f"[red]error:[/] {escape(report.error)}")
+
+
+def column_lines(columns: dict[str, object], mapping: str = "") -> list[str]:
+    """Short lines saying what each column of an ingested table became."""
+    lines = []
+    text, attributes = columns.get("text") or [], columns.get("attributes") or []
+    fields = columns.get("fields") or {}
+    left_out = columns.get("left_out") or {}
+    if columns.get("outcome"):
+        lines.append(f"outcome {columns['outcome']}")
+    if text:
+        lines.append("evidence text: " + ", ".join(text))  # type: ignore[arg-type]
+    if fields:
+        lines.append("fields: " + ", ".join(f"{h} → {f}" for h, f in fields.items()))  # type: ignore[union-attr]
+    if attributes:
+        lines.append(f"{len(attributes)} attributes: " + ", ".join(attributes))  # type: ignore[arg-type]
+    if left_out:
+        lines.append("left out: " + ", ".join(f"{h} ({r})" for h, r in left_out.items()))  # type: ignore[union-attr]
+    if mapping:
+        lines.append(f"mapping: {mapping} (saved; the next ingest uses it)")
+    return lines
