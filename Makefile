@@ -32,7 +32,7 @@ demo: setup
 
 test: $(STAMP_IT) /usr/bin/chromium
 	$(BIN)/ruff check .
-	ICP_REQUIRE_INTEGRATION=1 $(BIN)/pytest -q
+	ICP_REQUIRE_INTEGRATION=1 ICP_REQUIRE_SHARED_DATA=1 $(BIN)/pytest -q
 
 lint: setup
 	$(BIN)/ruff check .

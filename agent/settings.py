@@ -64,7 +64,7 @@ class Settings(BaseSettings):
 
     def mappings(self) -> MappingStore:
         """The column mapping each source file was ingested with."""
-        return MappingStore(self.workspace() / "mappings")
+        return MappingStore(self.home.expanduser() / "mappings")  # created on first save
 
     def embedder(self) -> Embedder:
         return Embedder(self.embeddings, batch_size=self.embed_batch_size)

@@ -114,7 +114,7 @@ def build_app(agent: ChatAgent) -> gr.Blocks:
                     send = gr.Button("Send", variant="primary", scale=1, elem_id="send")
                 with gr.Row():
                     evidence = gr.File(label="Upload evidence (win-loss, tickets, "
-                                       "transcripts)", file_count="multiple",
+                                       "transcripts, reviews)", file_count="multiple",
                                        file_types=EVIDENCE_TYPES, elem_id="evidence-upload")
                     prospect_list = gr.File(label="Upload a prospect list (CSV) to enrich",
                                             file_types=[".csv", ".tsv"],

@@ -89,4 +89,5 @@ def attribute_value(role: Role, text: str) -> str | int | float | None:
 
 def list_items(value: object) -> list[str]:
     """The items of a stored list attribute."""
-    return [v for v in str(value).split(LIST_SEPARATOR.strip()) if v.strip()] if value else []
+    items = str(value).split(LIST_SEPARATOR.strip()) if value else []
+    return [v.strip() for v in items if v.strip()]

@@ -51,7 +51,7 @@ ATTRIBUTE_ROLES = (Role.CATEGORY, Role.NUMBER, Role.LIST)
 # --- value patterns -------------------------------------------------------------------
 
 _EMAIL = re.compile(r"^[\w.+'-]+@[\w-]+(\.[\w-]+)+$")
-_PHONE = re.compile(r"^\+?\d[\d\s().-]{6,}\d$")
+_PHONE = re.compile(r"^\+?[\d(][\d\s().-]{6,}\d$")
 _URL = re.compile(r"^(https?://|www\.)\S+$|^(?=[^.]*[a-z])[a-z0-9-]+(\.[a-z0-9-]+)*\.[a-z]{2,24}"
                   r"(/\S*)?$", re.I)
 _UUID = re.compile(r"^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$", re.I)
@@ -129,8 +129,10 @@ def _looks_like_list(values: list[str]) -> bool:
         return False
     if sum(1 for i in items if len(i.split()) > 4) > 0.1 * len(items):
         return False
-    # items recur across rows far more than whole values do
-    return len(set(items)) <= 0.7 * len(items) and len(set(items)) < len(set(values))
+    if all(";" in v or "|" in v or v.startswith("[") for v in values if len(split_items(v)) > 1):
+        return True  # an explicit list separator
+    # comma-separated: only when the items recur across rows (not a phrase with commas)
+    return len(set(items)) <= 0.7 * len(items)
 
 
 def infer_role(header: str, values: list[str], rows: int) -> tuple[Role, str]:
@@ -175,7 +177,7 @@ def infer_role(header: str, values: list[str], rows: int) -> tuple[Role, str]:
     if long and distinct > 0.3 * n:
         return Role.TEXT, f"free text (about {mean_words:.0f} words)"
     mostly_unique = n >= 20 and distinct >= 0.9 * n
-    if mostly_unique and words and words[-1] in TEXT_WORDS and mean_words >= 2:
+    if distinct >= 0.9 * n and words and words[-1] in TEXT_WORDS and mean_words >= 2:
         return Role.TEXT, "a short text per row"
     if mostly_unique and words and words[-1] in LABEL_WORDS:
         return Role.IDENTIFIER, "a unique label per row"

@@ -15,7 +15,7 @@ from typing import Any
 
 from retrieval.aliases import ALIASES, ColumnMap, map_columns
 from retrieval.attributes import PREFIXES, attribute_key, attribute_value
-from retrieval.cells import cell
+from retrieval.cells import cell, flatten
 from retrieval.clean import clean_text
 from retrieval.columns import ATTRIBUTE_ROLES, ColumnProfile, Role, profile_column
 from retrieval.mapping import ATTRIBUTE_WORD, ROLE_WORDS, ColumnMapping, MappingError
@@ -207,7 +207,8 @@ def build_schema(headers: list[str], rows: list[dict[str, Any]],
     schema = TableSchema(headers, cmap, [], outcome, labels, mapping)
     canonical = {h: name for name, hs in cmap.candidates.items() for h in hs}
     for header in headers:
-        values = [schema.value(r, header) for r in rows]
+        label = labels.get(header, "")
+        values = [strip_label(flatten(r.get(header)), label) for r in rows]
         if outcome is not None and header == outcome.column:
             profile = profile_column(header, values, Role.OUTCOME, outcome.describe())
         elif header in forced and forced[header] != Role.OUTCOME:

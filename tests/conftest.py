@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import os
 import socket
 import subprocess
 import time
@@ -19,6 +20,7 @@ from retrieval.store import EvidenceStore
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = ROOT.parent / "shared" / "data"
+EXPORTS = Path(__file__).parent / "fixtures" / "exports"
 FIXTURES = Path(__file__).parent / "fixtures"
 SAMPLE_DATA = ROOT / "agent" / "sample_data"
 SAMPLE_SITES = ROOT / "agent" / "sample_sites"
@@ -36,6 +38,22 @@ def _guarded_connect(self: socket.socket, address: object) -> object:
         if ip is None or not ip.is_loopback:
             raise OSError(f"tests may not reach the network ({host})")
     return _real_connect(self, address)
+
+
+def shared_data(relative: str) -> Path:
+    """A file of the shared real data (``../shared/data``), or a visible skip without it.
+
+    ``.ci/run`` sets ``ICP_REQUIRE_SHARED_DATA=1``: there a missing file fails the test
+    instead, so the real-data tests always run in CI. A clone of the repository alone
+    runs the fixture subsets in ``tests/fixtures/`` instead.
+    """
+    path = SHARED_DATA / relative
+    if not path.exists():
+        message = f"needs ../shared/data/{relative} (not in this checkout)"
+        if os.environ.get("ICP_REQUIRE_SHARED_DATA"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return path
 
 
 @pytest.fixture(autouse=True)

@@ -23,12 +23,12 @@ from retrieval.ingest import Ingestor
 from retrieval.mining.models import Evidence
 from retrieval.store import EvidenceStore
 
-from .conftest import SAMPLE_DATA, SHARED_DATA
+from .conftest import SAMPLE_DATA, shared_data
 
 
 def maven_deals(path: Path) -> Path:
     """The Maven CRM opportunities joined with their accounts' firmographics."""
-    data = SHARED_DATA / "crm_maven"
+    data = shared_data("crm_maven")
     accounts = {r["account"]: r for r in csv.DictReader((data / "accounts.csv").open())}
     deals = list(csv.DictReader((data / "sales_pipeline.csv").open()))
     extra = ["sector", "employees", "revenue", "office_location"]

@@ -17,7 +17,7 @@ from retrieval.mining.statements import find_statements, statements_in_chunk
 from retrieval.mining.themes import mine, stability
 from retrieval.store import EvidenceStore
 
-from .conftest import SAMPLE_DATA, SHARED_DATA
+from .conftest import SAMPLE_DATA, shared_data
 
 
 def test_statements_are_verbatim_problem_sentences() -> None:
@@ -127,7 +127,7 @@ def write_tickets(path: Path, rows: list[dict[str, str]]) -> Path:
 def test_themes_stay_recognisable_when_evidence_grows(tmp_path: Path, embedder: Embedder,
                                                       store: EvidenceStore) -> None:
     csv.field_size_limit(1 << 30)
-    with (SHARED_DATA / "tickets_nlbse" / "issues_test.csv").open(encoding="utf-8") as fh:
+    with shared_data("tickets_nlbse/issues_test.csv").open(encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))[:330]
     ingestor = Ingestor(store, embedder)
     ingestor.ingest([write_tickets(tmp_path / "a.csv", rows[:300])])

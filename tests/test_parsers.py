@@ -13,7 +13,7 @@ from retrieval.columns import Role
 from retrieval.parsers import read_all
 from retrieval.records import IngestError, Kind
 
-from .conftest import SAMPLE_DATA, SHARED_DATA
+from .conftest import SAMPLE_DATA, shared_data
 
 
 def write(path: Path, text: str, encoding: str = "utf-8") -> Path:
@@ -68,9 +68,9 @@ def test_xlsx_export(tmp_path: Path) -> None:
 
 def test_maven_crm_join_parses_as_winloss(tmp_path: Path) -> None:
     accounts = {r["account"]: r for r in csv.DictReader(
-        (SHARED_DATA / "crm_maven" / "accounts.csv").open(encoding="utf-8"))}
+        shared_data("crm_maven/accounts.csv").open(encoding="utf-8"))}
     out = tmp_path / "maven.csv"
-    with (SHARED_DATA / "crm_maven" / "sales_pipeline.csv").open(encoding="utf-8") as fh, \
+    with shared_data("crm_maven/sales_pipeline.csv").open(encoding="utf-8") as fh, \
             out.open("w", newline="", encoding="utf-8") as dst:
         rows = list(csv.DictReader(fh))[:300]
         fields = list(rows[0]) + ["sector", "employees", "revenue", "office_location"]
@@ -116,7 +116,7 @@ def test_row_without_outcome_is_skipped_with_its_row_number(tmp_path: Path) -> N
 # -- tickets -------------------------------------------------------------------------------
 
 def test_nlbse_github_issues_csv() -> None:
-    records, source = read_all(SHARED_DATA / "tickets_nlbse" / "issues_test.csv")
+    records, source = read_all(shared_data("tickets_nlbse/issues_test.csv"))
     assert source.kind is Kind.TICKET
     assert len(records) == 1500
     first = records[0]

@@ -14,6 +14,7 @@ from agent.cli import app
 from .conftest import ROOT
 
 pytestmark = pytest.mark.integration
+WORKSPACES = {"quickstart": "ws"}  # /tmp/icp-NAME in the README -> tmp_path / NAME
 
 
 def readme_commands() -> list[tuple[list[str], str | None]]:
@@ -43,7 +44,8 @@ def test_readme_examples_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     outputs = {}
     for argv, stdin in readme_commands():
         assert argv[0] == "icp"
-        args = [a.replace("/tmp/icp-quickstart", str(tmp_path / "ws")) for a in argv[1:]]
+        args = [re.sub(r"/tmp/icp-(\w+)", lambda m: str(tmp_path / WORKSPACES.get(
+            m.group(1), m.group(1))), a) for a in argv[1:]]
         result = runner.invoke(app, args, input=stdin)
         assert result.exit_code == 0, (argv, result.output)
         outputs[" ".join(argv[3:]) + (stdin or "")] = result.output
@@ -53,3 +55,5 @@ def test_readme_examples_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     assert "Continuing the conversation" in chat[1] and "needs an LLM" in chat[1]
     assert "+ exclusions: Exclude companies with 1-49 employees" in chat[1]
     assert (tmp_path / "ws" / "icp.md").read_text().startswith("# Ideal customer profile v2")
+    leads = [out for key, out in outputs.items() if "leads_xeducation_300" in key]
+    assert "mapping: Lead Number=ignore" in leads[0] and "unchanged" in leads[1]

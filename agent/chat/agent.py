@@ -42,8 +42,8 @@ log = logging.getLogger(__name__)
 
 # name: (args schema, description the model reads)
 TOOL_SPECS: dict[str, tuple[type[BaseModel], str]] = {
-    "search_evidence": (SearchArgs, "Search the ingested win-loss notes, tickets and call "
-                        "transcripts; returns quotes with their source ids."),
+    "search_evidence": (SearchArgs, "Search the ingested win-loss notes, tickets, call "
+                        "transcripts and reviews; returns quotes with their source ids."),
     "list_pain_points": (PainArgs, "The recurring customer pain points with counts and "
                          "quotes."),
     "draft_icp": (NoArgs, "Draft a new ICP version from all the evidence."),

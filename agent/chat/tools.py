@@ -23,6 +23,7 @@ from agent.icp import versions
 from agent.icp.markdown import render
 from agent.icp.model import ICPDocument
 from agent.pipeline import Workspace, draft_icp, mine_store
+from agent.render_columns import column_lines
 from retrieval.ingest import Ingestor, Progress
 from retrieval.mining.models import Evidence, MiningResult
 from retrieval.search import search
@@ -169,14 +170,19 @@ class ChatTools:
         if not target.exists():
             return ToolResult(f"{target}: no such file or folder", ok=False)
         bar = self.progress() if self.progress else None
-        summary = Ingestor(self.ws.store, self.ws.embedder, progress=bar).ingest([target])
+        summary = Ingestor(self.ws.store, self.ws.embedder, progress=bar,
+                           mappings=self.ws.settings.mappings()).ingest([target])
         self._mining = None
-        lines = [f"{Path(f.path).name}: {f.status}, {f.records} records, "
-                 f"{f.chunks_added} chunks added" + (f" ({f.error})" if f.error else "")
-                 + (f", {len(f.problems)} bad rows skipped" if f.problems else "")
-                 for f in summary.files]
-        return ToolResult("Ingest finished. " + "; ".join(lines) +
-                          f". The store now holds {self.ws.store.count()} chunks.",
+        lines = []
+        for f in summary.files:
+            line = (f"{Path(f.path).name}: {f.status}" + (f" as {f.kind}" if f.kind else "")
+                    + f", {f.records} records, {f.chunks_added} chunks added"
+                    + (f" ({f.error})" if f.error else "")
+                    + (f", {len(f.problems)} bad rows skipped" if f.problems else ""))
+            details = column_lines(f.columns, f.mapping) + f.notes
+            lines.append(line + "".join(f"\n  - {d}" for d in details))
+        return ToolResult("Ingest finished.\n" + "\n".join(lines) +
+                          f"\nThe store now holds {self.ws.store.count()} chunks.",
                           ok=summary.ok)
 
     # the ICP ----------------------------------------------------------------------------

@@ -90,12 +90,13 @@ class _PersonaDraft:
 
 
 def find_personas(corpus: Corpus, vendor: str = "", limit: int = 3) -> list[Persona]:
-    """Buyer personas from the roles of customer speakers and ticket requesters."""
+    """Buyer personas from the roles of customer speakers, ticket requesters and
+    reviewers."""
     accounts = corpus.accounts()
     drafts: dict[str, _PersonaDraft] = defaultdict(_PersonaDraft)
     for chunk in corpus.chunks:
         role = str(chunk.meta.get("role", ""))
-        if not role or chunk.meta.get("kind") not in ("transcript", "ticket"):
+        if not role or chunk.meta.get("kind") not in ("transcript", "ticket", "review"):
             continue
         if chunk.meta.get("kind") == "transcript" and is_vendor_side(role, vendor):
             continue
@@ -115,7 +116,7 @@ def find_personas(corpus: Corpus, vendor: str = "", limit: int = 3) -> list[Pers
                 draft.objections.append(ev)
             elif _GOAL.search(sentence):
                 draft.goals.append(ev)
-            elif PROBLEM_CUES.search(sentence):
+            elif PROBLEM_CUES.search(sentence) or chunk.meta.get("facet") == "pain":
                 draft.pains.append(ev)
     personas = []
     for family, d in drafts.items():

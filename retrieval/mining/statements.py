@@ -92,9 +92,14 @@ def statements_in_chunk(chunk_id: str, text: str, meta: dict[str, Any],
         body = text[len(title):]
     elif kind == "ticket" and title and text.startswith(title):
         body = text[len(title):]  # later parts repeat the title
+    # a review's answer to a "cons" / "dislike" question is a pain by what it answers
+    answers_pain = kind == "review" and meta.get("facet") == "pain"
+    if kind == "review" and meta.get("facet") == "value":
+        return  # what customers like is value, not a pain
     seen: set[str] = set()
     for sentence in sentences(body):
-        if sentence in seen or not PROBLEM_CUES.search(sentence) or not _looks_like_prose(sentence):
+        if sentence in seen or not _looks_like_prose(sentence) or not (
+                answers_pain or PROBLEM_CUES.search(sentence)):
             continue
         seen.add(sentence)
         yield _statement(chunk_id, sentence, "complaint", meta)

@@ -211,7 +211,8 @@ def parse_file(path: Path, kind: Kind | None = None,
     return ParsedSource(path, kind, winloss_note(path, text))
 
 
-def read_all(path: Path, kind: Kind | None = None) -> tuple[list[EvidenceRecord], ParsedSource]:
+def read_all(path: Path, kind: Kind | None = None, mapping: ColumnMapping | None = None
+             ) -> tuple[list[EvidenceRecord], ParsedSource]:
     """Parse a whole file (tests, small files)."""
-    source = parse_file(path, kind)
+    source = parse_file(path, kind, mapping)
     return list(source.records), source

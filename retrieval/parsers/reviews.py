@@ -29,7 +29,7 @@ FACETS: tuple[tuple[str, re.Pattern[str]], ...] = (
                         r"missing|wish")),
     ("value", re.compile(r"\bpros?\b|like best|like most|\blikes?\b|\bbest\b|benefits?|"
                          r"advantages?|\blove\b|positive|strengths?|recommend")),
-    ("general", re.compile(r"review|overall|comment|feedback|summary|title|experience|"
+    ("general", re.compile(r"review|overall|comment|feedback|summary|experience|"
                            r"anything else|\bwhy\b|verbatim|answer|response")),
 )
 RATING = re.compile(r"\b(rating|ratings|score|stars?|nps|csat|satisfaction|likelihood to "
