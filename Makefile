@@ -15,8 +15,22 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-# The integration tier's real llama.cpp server (builds from source the first time).
+# The integration tier's real llama.cpp server, built from source once into a wheel kept in
+# $(WHEELS). Portable CPU kernels (AVX2): a native build picks AVX-512/AMX kernels that
+# segfault on the first multi-token batch on this workplace's sandboxed machines.
+LLAMA_VERSION := 0.3.36
+LLAMA_CMAKE := -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON \
+	-DGGML_AVX512=OFF -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF
+WHEELS ?= $(HOME)/.cache/icp-agent/wheels
+LLAMA_WHEEL = $(firstword $(wildcard $(WHEELS)/llama_cpp_python-$(LLAMA_VERSION)-*.whl))
+
 $(STAMP_IT): $(STAMP)
+	@if [ -z "$(LLAMA_WHEEL)" ]; then \
+	  echo "building llama-cpp-python $(LLAMA_VERSION) (about 9 minutes on 2 cores, once)"; \
+	  CMAKE_ARGS="$(LLAMA_CMAKE)" $(BIN)/pip wheel --quiet --no-cache-dir --no-deps \
+	    -w $(WHEELS) llama-cpp-python==$(LLAMA_VERSION); fi
+	$(BIN)/pip install --quiet --no-deps --force-reinstall \
+	  $$(ls $(WHEELS)/llama_cpp_python-$(LLAMA_VERSION)-*.whl | head -1)
 	$(BIN)/pip install --quiet -e '.[dev,integration]'
 	touch $(STAMP_IT)
 

@@ -45,6 +45,11 @@ app = typer.Typer(
 
 
 
+UseColumnOption = Annotated[list[str] | None, typer.Option(
+    "--use-column", metavar="NAME", help="Learn from a column the leakage guard set aside "
+    "(repeatable; the name as shown in the notes).")]
+
+
 class EngineOption(StrEnum):
     local = "local"
     ray = "ray"
@@ -148,6 +153,7 @@ def draft(
     vendor: Annotated[str | None, typer.Option(
         "--vendor", help="Your company's name, so its people's words in transcripts are not "
         "taken as customer evidence (env ICP_VENDOR).")] = None,
+    use_columns: UseColumnOption = None,
 ) -> None:
     """Draft the ICP and buyer personas from the evidence; saved as a new version.
 
@@ -168,7 +174,7 @@ def draft(
         ws = Workspace.open(settings)
         if ws.store.count() == 0:
             raise fail("the evidence store is empty: run `icp ingest FILES` first")
-        outcome = draft_icp(ws)
+        outcome = draft_icp(ws, tuple(use_columns or ()))
     except (StoreError, EmbeddingSpecError, versions.VersionError, LLMError) as exc:
         raise fail(str(exc)) from None
     if output:

@@ -122,10 +122,14 @@ class DraftOutcome:
     markdown: str
 
 
-def draft_icp(ws: Workspace) -> DraftOutcome:
-    """Mine, draft, let the LLM (if any) write labels and prose, verify, save."""
+def draft_icp(ws: Workspace, use_columns: tuple[str, ...] = ()) -> DraftOutcome:
+    """Mine, draft, let the LLM (if any) write labels and prose, verify, save.
+
+    ``use_columns`` brings back columns the leakage guard set aside.
+    """
     analysis = mine_store(ws)
-    doc = draft(analysis.corpus, analysis.mining, vendor=ws.settings.vendor)
+    doc = draft(analysis.corpus, analysis.mining, vendor=ws.settings.vendor,
+                use_columns=use_columns)
     if analysis.assistant is not None:
         analysis.assistant.summarise(doc)
         analysis.assistant.describe_personas(doc)

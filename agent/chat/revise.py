@@ -15,11 +15,10 @@ from pydantic import BaseModel, Field
 
 from agent.icp.model import Criterion, CriterionKind, ICPDocument
 from retrieval.mining.models import Evidence
+from retrieval.mining.themes import SIZE_BANDS
 
 Action = Literal["add_criterion", "remove_criterion", "adjust_criterion", "add_exclusion",
                  "rename_persona"]
-SIZE_BANDS = ((1, 49, "1-49"), (50, 199, "50-199"), (200, 999, "200-999"),
-              (1000, 4999, "1000-4999"), (5000, 10**9, "5000+"))
 
 
 class RevisionError(ValueError):
@@ -40,7 +39,7 @@ class Revision(BaseModel):
 
 def size_bands_below(limit: int) -> list[str]:
     """Employee bands that lie wholly under ``limit`` ("under 50 employees" -> 1-49)."""
-    return [band for low, high, band in SIZE_BANDS if high < limit]
+    return [band for low, high, band in SIZE_BANDS if high <= limit]
 
 
 def size_bands_above(limit: int) -> list[str]:

@@ -21,7 +21,11 @@ from agent.icp.model import Criterion, ICPDocument
 from retrieval.mining.keyphrases import terms
 from retrieval.mining.themes import size_band
 
-WEIGHTS = {"firmographic": 1.0, "technographic": 0.8, "pain": 0.6, "trigger": 0.5}
+WEIGHTS = {"firmographic": 1.0, "attribute": 1.0, "technographic": 0.8, "pain": 0.6,
+           "trigger": 0.5}
+# Criteria on one single-valued attribute are judged together: a prospect is in one
+# industry, so "industry: software" and "industry: fintech" are one test, not two.
+MULTI_VALUED = ("technology", "pain", "trigger", "loss_theme")
 CONFIDENCE_FACTOR = {"high": 1.3, "medium": 1.0, "low": 0.7}
 GENERIC_WORDS = {"microsoft", "google", "cloud", "platform", "software", "service", "services",
                  "commerce", "connector", "integration", "data", "365", "web", "app"}
@@ -46,6 +50,7 @@ class Verdict(BaseModel):
     reason: str
     url: str = ""
     quote: str = ""
+    source: str = ""  # where the evidence came from: "column Employees = 500" or the URL
 
 
 class Fit(BaseModel):
@@ -168,23 +173,39 @@ def tier_for(score: float, t: Thresholds) -> str:
     return "A" if score >= t.a else "B" if score >= t.b else "C" if score >= t.c else "D"
 
 
-def classify(prospect: Prospect, icp: ICPDocument, thresholds: Thresholds | None = None) -> Fit:
-    t = thresholds or Thresholds()
-    if prospect.fetch_status != "ok":
-        return Fit(score=None, tier="unknown", confidence=0.0, verdicts=[],
-                   reasons=[f"site {prospect.fetch_status.replace('_', ' ')}: "
-                            f"{prospect.error or 'no usable page'}; not judged"])
-    j = _Judge(prospect)
-    criteria = icp.criteria + icp.triggers
-    verdicts = [judge(c, j) for c in criteria]
-    exclusions = [judge(c, j) for c in icp.exclusions]
+def _weight(criterion: Criterion) -> float:
+    return WEIGHTS.get(criterion.kind, 0.5) * CONFIDENCE_FACTOR.get(criterion.confidence, 1.0)
+
+
+def _grouped(criteria: list[Criterion], verdicts: list[Verdict]) -> list[tuple[float, str]]:
+    """(weight, result) per test: single-valued attributes judged once, any value matching."""
+    groups: dict[str, list[tuple[float, str]]] = {}
+    order: list[str] = []
+    for i, (criterion, verdict) in enumerate(zip(criteria, verdicts, strict=True)):
+        key = f"#{i}" if criterion.attribute in MULTI_VALUED else \
+            f"{criterion.kind}:{criterion.attribute}"
+        if key not in groups:
+            order.append(key)
+        groups.setdefault(key, []).append((_weight(criterion), verdict.result))
+    out = []
+    for key in order:
+        entries = groups[key]
+        results = {r for _, r in entries}
+        result = ("match" if "match" in results else
+                  "mismatch" if "mismatch" in results else "unknown")
+        out.append((max(w for w, _ in entries), result))
+    return out
+
+
+def fit_from(criteria: list[Criterion], verdicts: list[Verdict], exclusions: list[Verdict],
+             t: Thresholds, unknown_note: str) -> Fit:
+    """Score, tier, confidence and reasons from the verdicts (websites and rows alike)."""
     total = known = matched = 0.0
-    for criterion, verdict in zip(criteria, verdicts, strict=True):
-        w = WEIGHTS.get(criterion.kind, 0.5) * CONFIDENCE_FACTOR.get(criterion.confidence, 1.0)
-        total += w
-        if verdict.result != "unknown":
-            known += w
-            matched += w if verdict.result == "match" else 0
+    for weight, result in _grouped(criteria, verdicts):
+        total += weight
+        if result != "unknown":
+            known += weight
+            matched += weight if result == "match" else 0
     confidence = round(known / total, 2) if total else 0.0
     hits = [v for v in exclusions if v.result == "excluded"]
     if hits:
@@ -195,12 +216,27 @@ def classify(prospect: Prospect, icp: ICPDocument, thresholds: Thresholds | None
     if known == 0:
         return Fit(score=None, tier="unknown", confidence=confidence,
                    verdicts=verdicts + exclusions,
-                   reasons=["nothing on the site bears on the ICP criteria"])
+                   reasons=[f"nothing {unknown_note} bears on the ICP criteria"])
     score = int(round(100 * (matched + 0.5 * t.prior_weight) / (known + t.prior_weight)))
     symbol = {"match": "✓", "mismatch": "✗"}
     reasons = [f"{symbol[v.result]} {v.reason}" for v in verdicts if v.result in symbol]
     missing = sum(1 for v in verdicts if v.result == "unknown")
     if missing:
-        reasons.append(f"? {missing} criteria not visible on the site")
+        reasons.append(f"? {missing} criteria not visible {unknown_note}")
     return Fit(score=score, tier=tier_for(score, t), confidence=confidence,
                verdicts=verdicts + exclusions, reasons=reasons)
+
+
+def classify(prospect: Prospect, icp: ICPDocument, thresholds: Thresholds | None = None) -> Fit:
+    t = thresholds or Thresholds()
+    if prospect.fetch_status != "ok":
+        return Fit(score=None, tier="unknown", confidence=0.0, verdicts=[],
+                   reasons=[f"site {prospect.fetch_status.replace('_', ' ')}: "
+                            f"{prospect.error or 'no usable page'}; not judged"])
+    j = _Judge(prospect)
+    criteria = icp.criteria + icp.triggers
+    verdicts = [judge(c, j) for c in criteria]
+    exclusions = [judge(c, j) for c in icp.exclusions]
+    for v in verdicts + exclusions:
+        v.source = v.source or v.url
+    return fit_from(criteria, verdicts, exclusions, t, "on the site")

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from agent.icp.criteria import learn_criteria
 from agent.icp.grounding import ground
 from agent.icp.model import Criterion, ICPDocument, PainPoint
+from agent.icp.profile import customer_profile
 from agent.icp.signals import find_personas, find_triggers
 from retrieval.corpus import Corpus
 from retrieval.mining.models import MiningResult, Theme
@@ -70,16 +71,25 @@ def loss_exclusions(mining: MiningResult) -> list[Criterion]:
     return out
 
 
+ATTRIBUTE_KINDS = ("firmographic", "technographic", "attribute")
+
+
 def summarise(doc: ICPDocument) -> str:
     parts = []
-    firmo = [c for c in doc.criteria if c.kind in ("firmographic", "technographic")]
+    if doc.basis == "hypothesis":
+        parts.append("A hypothesis to test (too few closed deals for findings).")
+    firmo = [c for c in doc.criteria if c.kind in ATTRIBUTE_KINDS]
     if firmo:
         parts.append("Best-fit accounts: " + "; ".join(
-            f"{c.attribute} {', '.join(c.values)} (win rate {c.win_rate:.0%} vs "
+            f"{c.label or c.attribute} {', '.join(c.values)} (win rate {c.win_rate:.0%} vs "
             f"{c.baseline_win_rate:.0%})" for c in firmo[:4]) + ".")
+    elif doc.basis == "customers":
+        top = doc.customer_profile[:3]
+        parts.append("A profile of current customers (no lost deals to compare): "
+                     + "; ".join(f"{p.label} {p.value} {p.share:.0%}" for p in top) + "."
+                     if top else "A profile of current customers.")
     else:
-        parts.append("No firmographic or technographic attribute separates wins from losses "
-                     "in this evidence.")
+        parts.append("No attribute separates wins from losses in this evidence.")
     if doc.pain_points:
         parts.append("Top recurring pains: " + "; ".join(
             p.label for p in doc.pain_points[:3]) + ".")
@@ -88,8 +98,15 @@ def summarise(doc: ICPDocument) -> str:
     return " ".join(parts)
 
 
-def draft(corpus: Corpus, mining: MiningResult, vendor: str = "") -> ICPDocument:
-    learned = learn_criteria(corpus)
+def draft(corpus: Corpus, mining: MiningResult, vendor: str = "",
+          use_columns: tuple[str, ...] = ()) -> ICPDocument:
+    learned = learn_criteria(corpus, use_columns)
+    lost = learned.deals - learned.won
+    basis = ("deals" if learned.won and lost and not learned.hypothesis else
+             "hypothesis" if learned.won and lost else "none")
+    profile, profile_notes = ([], []) if basis != "none" else customer_profile(corpus)
+    if profile:
+        basis = "customers"
     doc = ICPDocument(
         created_at=datetime.now(UTC).isoformat(timespec="seconds"),
         engine="offline",
@@ -106,7 +123,10 @@ def draft(corpus: Corpus, mining: MiningResult, vendor: str = "") -> ICPDocument
         triggers=find_triggers(corpus, vendor),
         personas=find_personas(corpus, vendor),
         exclusions=learned.exclusions + loss_exclusions(mining),
-        notes=list(learned.notes),
+        notes=profile_notes + [n for n in learned.notes if not (profile and n.startswith(
+            "No closed win-loss deals"))],
+        basis=basis, customer_profile=profile,
+        set_aside={leak.label: leak.reason for leak in learned.leaks.values()},
     )
     if not doc.personas:
         doc.notes.append("No buyer personas: no customer roles in transcripts or tickets.")

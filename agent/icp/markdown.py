@@ -26,10 +26,28 @@ def render(doc: ICPDocument) -> str:
     lines = [f"# Ideal customer profile v{version}", "",
              f"_Drafted {doc.created_at} by the {doc.engine} engine from "
              + ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in doc.inputs.items()) + "._", ""]
+    if doc.basis == "hypothesis":
+        lines += ["> **A hypothesis to test, not findings:** too few closed deals for the "
+                  "differences below to be trusted (see the notes for the numbers).", ""]
     if doc.summary:
         lines += [doc.summary, ""]
     firmo = [c for c in doc.criteria if c.kind in ("firmographic", "technographic")]
     lines += _criteria("Firmographic and technographic criteria", firmo)
+    lines += _criteria("Criteria from the other columns",
+                       [c for c in doc.criteria if c.kind == "attribute"])
+    if doc.customer_profile:
+        lines += ["## Profile of current customers", "",
+                  "_Shares of current customers (reviewers and won accounts) with each value, "
+                  "with 95% intervals; no lost deals to compare, so these are not win rates._",
+                  "", "| attribute | value | customers | share | 95% interval |",
+                  "|---|---|---|---|---|"]
+        lines += [f"| {p.label} | {p.value} | {p.count} of {p.total} | {p.share:.0%} | "
+                  f"{p.low:.0%}–{p.high:.0%} |" for p in doc.customer_profile]
+        lines.append("")
+    if doc.set_aside:
+        lines += ["## Columns set aside (they leak the outcome)", ""]
+        lines += [f"- **{name}**: {why}" for name, why in doc.set_aside.items()]
+        lines.append("")
     lines += _criteria("Pain criteria", [c for c in doc.criteria if c.kind == "pain"])
     if doc.pain_points:
         lines += ["## Recurring pain points", ""]

@@ -8,21 +8,28 @@ from pydantic import BaseModel, Field
 
 from retrieval.mining.models import Evidence
 
-CriterionKind = Literal["firmographic", "technographic", "pain", "trigger", "exclusion"]
+CriterionKind = Literal["firmographic", "technographic", "attribute", "pain", "trigger",
+                        "exclusion"]
 Confidence = Literal["high", "medium", "low"]
 
 
 class Criterion(BaseModel):
-    attribute: str
+    attribute: str = Field(description="what is judged: industry, size, country, technology, "
+                           "pain, trigger, or an attribute key such as 'attr:Lead Source'")
     values: list[str]
     kind: CriterionKind
+    label: str = Field(default="", description="the attribute in words (its column header)")
+    band: list[float | None] | None = Field(default=None, description="[low, high) of a "
+                                            "numeric band; null for an open end")
     statement: str = Field(description="the criterion in words a rep can read")
     support: int = Field(ge=0, description="deals (or statements) behind the criterion")
     wins: int | None = None
     win_rate: float | None = None
     baseline_win_rate: float | None = None
     lift: float | None = None
-    p_value: float | None = None
+    p_value: float | None = Field(default=None, description="Fisher's exact test p-value")
+    q_value: float | None = Field(default=None, description="Benjamini-Hochberg q-value "
+                                  "over every value tested")
     confidence: Confidence = "low"
     evidence: list[Evidence] = Field(min_length=1)
 
@@ -59,6 +66,19 @@ class Grounding(BaseModel):
     llm_claims_dropped: int = 0
 
 
+class ProfileShare(BaseModel):
+    """A customer-base share: how many current customers have this attribute value."""
+
+    attribute: str
+    label: str
+    value: str
+    count: int
+    total: int
+    share: float
+    low: float
+    high: float
+
+
 class ICPDocument(BaseModel):
     version: int = 0
     created_at: str = ""
@@ -71,6 +91,12 @@ class ICPDocument(BaseModel):
     personas: list[Persona] = []
     exclusions: list[Criterion] = []
     notes: list[str] = []
+    basis: Literal["deals", "hypothesis", "customers", "none"] = Field(
+        default="deals", description="won vs lost deals; too few of them (a hypothesis to "
+        "test); current customers only (a profile, not a comparison); nothing")
+    customer_profile: list[ProfileShare] = []
+    set_aside: dict[str, str] = Field(default={}, description="columns that leak the "
+                                      "outcome -> why")
     grounding: Grounding = Grounding()
 
     def all_evidence(self) -> list[Evidence]:

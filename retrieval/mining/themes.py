@@ -28,13 +28,15 @@ QUOTES_PER_THEME = 5
 Embed = Callable[[list[str]], Sequence[Sequence[float]]]
 
 
+# Company size bands by employees: (low, high exclusive, label). The one table of them.
+SIZE_BANDS = ((0, 50, "1-49"), (50, 200, "50-199"), (200, 1000, "200-999"),
+              (1000, 5000, "1000-4999"), (5000, float("inf"), "5000+"))
+
+
 def size_band(employees: object) -> str | None:
-    if not isinstance(employees, (int, float)):
+    if not isinstance(employees, (int, float)) or isinstance(employees, bool):
         return None
-    for upper, band in ((50, "1-49"), (200, "50-199"), (1000, "200-999"), (5000, "1000-4999")):
-        if employees < upper:
-            return band
-    return "5000+"
+    return next(label for low, high, label in SIZE_BANDS if employees < high)
 
 
 def statement_context(s: Statement, accounts: dict[str, Account]) -> tuple[str, list[str]]:

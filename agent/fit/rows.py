@@ -1,0 +1,89 @@
+"""Judging ICP criteria from a row's own columns: a deal, an account, a prospect list row.
+
+The row is read with the same code the criteria learner uses (``agent/icp/deals.py``), so
+a criterion learned from ``attr:Lead Source`` is judged on the same key; numbers are
+judged against the criterion's band edges. Each verdict names the column it came from
+(``column Lead Source = Reference``). Pains and triggers are not in a row: unknown.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from agent.fit.score import Fit, Thresholds, Verdict, fit_from
+from agent.icp.bands import Band, band_of, fixed_bands
+from agent.icp.deals import label_of, metadata_key, row_attributes
+from agent.icp.model import Criterion, ICPDocument
+
+NOT_IN_A_ROW = ("pain", "trigger", "loss_theme")
+
+
+class RowFacts:
+    """One row's attributes, read once, by criterion name."""
+
+    def __init__(self, meta: Mapping[str, Any], where: str = "column") -> None:
+        self.meta = meta
+        self.where = where
+        self.values, self.numbers = row_attributes(meta)
+
+    def source(self, name: str) -> str:
+        key = metadata_key(name)
+        raw = self.meta.get(f"{key}_raw", self.meta.get(key, ""))
+        return f"{self.where} {label_of(name)} = {raw}"
+
+
+def _band_label(criterion: Criterion, number: float) -> str | None:
+    """The band a number falls in, in the criterion's terms (its edges, or the usual bands)."""
+    if criterion.band is not None:
+        band = Band.from_edges(criterion.values[0], criterion.band)
+        return criterion.values[0] if band.holds(number) else f"{number:g}"
+    bands = fixed_bands(metadata_key(criterion.attribute))
+    if bands:
+        band = band_of(number, bands, metadata_key(criterion.attribute))
+        return band.label if band else None
+    return f"{number:g}"
+
+
+def _norm(text: str) -> str:
+    return " ".join(text.lower().split())
+
+
+def judge_row(criterion: Criterion, facts: RowFacts) -> Verdict:
+    """Match, mismatch, excluded or unknown for one criterion, from the row's columns."""
+    name = criterion.attribute
+    shown = f"{criterion.label or label_of(name)}: {', '.join(criterion.values)}"
+    if criterion.kind in ("pain", "trigger") or name in NOT_IN_A_ROW:
+        return Verdict(criterion=shown, kind=criterion.kind, result="unknown",
+                       reason=f"{name} is not in the row")
+    if name in facts.numbers:
+        have = [_band_label(criterion, facts.numbers[name]) or ""]
+    else:
+        have = facts.values.get(name, [])
+    if not have:
+        return Verdict(criterion=shown, kind=criterion.kind, result="unknown",
+                       reason=f"{label_of(name)} not in the row")
+    wanted = {_norm(v) for v in criterion.values}
+    hit = next((v for v in have if _norm(v) in wanted), None)
+    source = facts.source(name)
+    value = hit or ", ".join(have)
+    if criterion.kind == "exclusion":
+        return Verdict(criterion=shown, kind="exclusion",
+                       result="excluded" if hit else "match", source=source,
+                       reason=(f"{label_of(name)} is {value}: excluded segment" if hit else
+                               f"{label_of(name)} {value} is not the excluded "
+                               f"{', '.join(criterion.values)}"))
+    return Verdict(criterion=shown, kind=criterion.kind,
+                   result="match" if hit else "mismatch", source=source,
+                   reason=f"{label_of(name)} is {value}"
+                   + ("" if hit else f", not {', '.join(criterion.values)}"))
+
+
+def classify_row(meta: Mapping[str, Any], icp: ICPDocument,
+                 thresholds: Thresholds | None = None, where: str = "column") -> Fit:
+    """Fit of a deal, an account or a prospect-list row from its own columns."""
+    facts = RowFacts(meta, where)
+    criteria = icp.criteria + icp.triggers
+    verdicts = [judge_row(c, facts) for c in criteria]
+    exclusions = [judge_row(c, facts) for c in icp.exclusions]
+    return fit_from(criteria, verdicts, exclusions, thresholds or Thresholds(), "in the row")
