@@ -18,6 +18,7 @@ from agent.classify import classify_url, load_icp
 from agent.cli_output import console, err_console, fail
 from agent.eval_cli import eval_app
 from agent.icp import versions
+from agent.icp.deals import iso_date
 from agent.ingest_cli import KindOption, ingest, inspect
 from agent.llm.client import LLMError
 from agent.pipeline import Workspace, draft_icp, mine_store, remember_mining, structured_llm
@@ -29,11 +30,13 @@ from agent.render import (
     print_hits,
     print_themes,
 )
+from agent.render_validation import print_validation
 from agent.settings import Settings
 from retrieval.embeddings import EmbeddingSpecError
 from retrieval.records import IngestError
 from retrieval.search import search as search_evidence
 from retrieval.store import StoreError
+from retrieval.values import parse_date
 
 app = typer.Typer(
     help="icp: build an evidence-backed ideal customer profile from win-loss notes, "
@@ -182,6 +185,47 @@ def draft(
     if json_out:
         versions.atomic_write(json_out, outcome.doc.model_dump_json(indent=2))
     print_draft(console, outcome.doc, outcome.path)
+
+
+@app.command()
+def validate(
+    ctx: typer.Context,
+    since: Annotated[str | None, typer.Option(
+        "--since", metavar="DATE", help="Drift check: score the deals closed since DATE "
+        "(YYYY-MM-DD) with the current ICP and compare win rates by tier with before.")
+    ] = None,
+    test_share: Annotated[float, typer.Option(
+        "--test-share", min=0.05, max=0.9, help="Share of closed deals held out (the newest "
+        "when deals are dated).")] = 0.3,
+    output: Annotated[Path | None, typer.Option(
+        "-o", "--output", help="Also write the self-contained HTML report here.")] = None,
+    use_columns: UseColumnOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """Prove the ICP on held-out closed deals: AUC with its interval, win rate per tier,
+    gain, calibration, a reference model beside it, and a verdict in words.
+
+    Criteria are learned on the older deals only and the newer ones are scored from their
+    own columns, as prospects would be. The report is also kept in the workspace for the
+    web UI (validation/latest.html).
+    """
+    from agent.pipeline import validate_icp
+
+    settings: Settings = ctx.obj
+    if since and parse_date(since) is None:
+        raise fail(f"--since: '{since}' is not a date (use YYYY-MM-DD)")
+    try:
+        ws = Workspace.open(settings)
+        outcome = validate_icp(ws, iso_date(since) if since else None, test_share,
+                               tuple(use_columns or ()))
+    except (StoreError, EmbeddingSpecError, versions.VersionError, ValueError) as exc:
+        raise fail(str(exc)) from None
+    if output:
+        versions.atomic_write(output, outcome.html_path.read_text(encoding="utf-8"))
+    if as_json:
+        typer.echo(outcome.report.model_dump_json(indent=2))
+    else:
+        print_validation(console, outcome.report, output or outcome.html_path)
 
 
 @app.command()

@@ -13,6 +13,7 @@ from pathlib import Path
 from langchain_core.language_models import BaseChatModel
 
 from agent.icp import versions
+from agent.icp.deals import closed_deals
 from agent.icp.drafter import draft
 from agent.icp.markdown import render
 from agent.icp.model import ICPDocument
@@ -21,6 +22,8 @@ from agent.llm.calllog import CallLog
 from agent.llm.client import StructuredLLM, build_chat_model, parse_llm_spec
 from agent.llm.redact import is_local_endpoint
 from agent.settings import Settings
+from agent.validate.html import render_validation
+from agent.validate.run import ValidationReport, backtest, drift
 from retrieval.corpus import Corpus
 from retrieval.embeddings import Embedder
 from retrieval.mining.models import MiningResult
@@ -138,3 +141,41 @@ def draft_icp(ws: Workspace, use_columns: tuple[str, ...] = ()) -> DraftOutcome:
     markdown = path.with_suffix(".md").read_text(encoding="utf-8")
     log.info("saved ICP v%d to %s", doc.version, path)
     return DraftOutcome(doc, path, markdown)
+
+
+@dataclass
+class ValidationOutcome:
+    report: ValidationReport
+    html_path: Path
+
+
+def validate_icp(ws: Workspace, since: str | None = None, test_share: float = 0.3,
+                 use_columns: tuple[str, ...] = ()) -> ValidationOutcome:
+    """Backtest the ICP on held-out closed deals, or (``since``) check it for drift.
+
+    The report is kept in the workspace (``validation/latest.json`` and ``.html``) for the
+    web UI and the chat agent.
+    """
+    deals = closed_deals(Corpus.load(ws.store))
+    thresholds = ws.settings.thresholds()
+    if since:
+        report = drift(deals, versions.load(ws.home), since, thresholds)
+    else:
+        report = backtest(deals, thresholds, test_share, use_columns)
+    folder = ws.home / "validation"
+    folder.mkdir(parents=True, exist_ok=True)
+    versions.atomic_write(folder / "latest.json", report.model_dump_json(indent=2))
+    html_path = folder / "latest.html"
+    versions.atomic_write(html_path, render_validation(report))
+    return ValidationOutcome(report, html_path)
+
+
+def latest_validation(home: Path) -> ValidationReport | None:
+    path = home / "validation" / "latest.json"
+    if not path.exists():
+        return None
+    try:
+        return ValidationReport.model_validate_json(path.read_text(encoding="utf-8"))
+    except ValueError:
+        log.warning("ignoring an unreadable validation report at %s", path)
+        return None

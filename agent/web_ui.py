@@ -1,13 +1,15 @@
 """``icp ui``: a Gradio app over the chat agent (a thin layer: every action is a tool call).
 
 Left: the chat (streamed answers, tool steps shown as collapsible notes), evidence and
-prospect-list uploads. Right: the current ICP as Markdown, its version history and
-downloads. Below: the classified prospects with tier and reasons. Everything shown is read
-back from the workspace, so reloading the page (or restarting the server) loses nothing.
+prospect-list uploads. Right: the current ICP as Markdown, its version history, its
+validation on held-out deals, and downloads. Below: the classified prospects with tier and
+reasons. Everything shown is read back from the workspace, so reloading the page (or
+restarting the server) loses nothing.
 """
 
 from __future__ import annotations
 
+import html
 import os
 import shutil
 from collections.abc import Iterator
@@ -17,6 +19,8 @@ from typing import Any
 from agent.chat.agent import ChatAgent, Delta, Done, StepEvent
 from agent.chat.session import Message
 from agent.icp import versions
+from agent.pipeline import latest_validation
+from agent.validate.html import render_validation
 from retrieval.ingest import FileResult
 from retrieval.ingest import Progress as IngestProgress
 
@@ -92,6 +96,13 @@ class UIState:
                  r.get("fetch_status", ""), f"v{r.get('icp_version', '?')}",
                  " · ".join(r.get("fit_reasons", []))[:400]] for r in rows]
 
+    def validation_html(self) -> str:
+        report = latest_validation(self.home)
+        if report is None:
+            return ("<p>No validation yet. It learns the criteria on older closed deals and "
+                    "checks how well they rank the newer ones.</p>")
+        return render_validation(report, fragment=True)
+
     def panels(self) -> tuple[str, str, list[str] | None, list[list[Any]]]:
         return self.icp_markdown(), self.versions_markdown(), self.icp_files(), self.table()
 
@@ -127,6 +138,11 @@ def build_app(agent: ChatAgent) -> gr.Blocks:
                     icp_md = gr.Markdown(elem_id="icp-panel", height=560)
                 with gr.Tab("Versions"):
                     versions_md = gr.Markdown(elem_id="versions")
+                with gr.Tab("Validation"):
+                    run_validation = gr.Button("Validate the ICP on held-out deals",
+                                               elem_id="run-validation")
+                    validation_html = gr.HTML(state.validation_html(),
+                                              elem_id="validation-panel")
                 icp_download = gr.File(label="Download the ICP (Markdown, JSON)",
                                        file_count="multiple", interactive=False,
                                        elem_id="icp-download")
@@ -191,7 +207,14 @@ def build_app(agent: ChatAgent) -> gr.Blocks:
             return (("" if result.ok else "**Failed:** ") + result.text,
                     str(output) if result.ok else None, *state.panels())
 
+        def validate() -> str:
+            result = agent.tools.validate_icp(rerun=True)
+            if not result.ok:
+                return f"<p><b>Could not validate:</b> {html.escape(result.text)}</p>"
+            return state.validation_html()
+
         app.load(load, outputs=[chatbot, *panels])
+        run_validation.click(validate, outputs=validation_html)
         for trigger in (send.click, box.submit):
             trigger(respond, inputs=[box, chatbot], outputs=[chatbot, box, *panels])
         evidence.upload(ingest, inputs=evidence, outputs=[status, *panels])

@@ -4,48 +4,10 @@ from __future__ import annotations
 
 from html import escape
 
+from agent.charts import STYLE, bars
 from evals.compare import Comparison, compare
 from evals.runner import EvalRun
 from evals.stats import bootstrap_mean
-
-COLORS = ["#4c78a8", "#f58518", "#54a24b", "#e45756", "#72b7b2", "#b279a2"]
-STYLE = """body{font-family:system-ui,sans-serif;margin:2rem;color:#222;max-width:1100px}
-table{border-collapse:collapse;margin:1rem 0}td,th{border:1px solid #ddd;padding:4px 8px;
-font-size:13px;text-align:left}th{background:#f4f4f4}.ok{background:#cfe8cf}.bad{background:
-#f3c7c7}.muted{color:#777}h2{margin-top:2rem}.verdict{font-weight:bold}"""
-
-
-def _bars(title: str, labels: list[str], values: list[tuple[float, float, float] | None],
-          unit: str = "", scale: float | None = None) -> str:
-    """Horizontal bars with interval whiskers; values are (estimate, low, high), None
-    for a run with nothing to measure."""
-    width, row, left = 760, 28, 230
-    top = max((v[2] for v in values if v), default=1.0) or 1.0
-    scale = scale or top
-    height = row * len(labels) + 30
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-             f'role="img" aria-label="{escape(title)}"><title>{escape(title)}</title>']
-    for i, (label, value) in enumerate(zip(labels, values, strict=True)):
-        y = 10 + i * row
-        span = width - left - 190
-        parts.append(f'<text x="0" y="{y + 15}" font-size="12">{escape(label[:34])}</text>')
-        if value is None:
-            parts.append(f'<text x="{left}" y="{y + 14}" font-size="12" fill="#777">'
-                         "nothing to measure</text>")
-            continue
-        est, lo, hi = value
-
-        def x(v: float, span: int = span) -> float:
-            return left + span * max(v, 0) / scale
-
-        parts.append(f'<rect class="bar" x="{left}" y="{y}" width="{x(est) - left:.1f}" '
-                     f'height="18" fill="{COLORS[i % len(COLORS)]}"/>')
-        parts.append(f'<line x1="{x(lo):.1f}" x2="{x(hi):.1f}" y1="{y + 9}" y2="{y + 9}" '
-                     'stroke="#222" stroke-width="2"/>')
-        parts.append(f'<text x="{x(hi) + 6:.1f}" y="{y + 14}" font-size="12">'
-                     f'{est:.2f}{unit} [{lo:.2f}, {hi:.2f}]</text>')
-    parts.append("</svg>")
-    return "".join(parts)
 
 
 def _metric_chart(runs: list[EvalRun], name: str, per_case: str) -> str:
@@ -55,7 +17,7 @@ def _metric_chart(runs: list[EvalRun], name: str, per_case: str) -> str:
                 if getattr(c, per_case) is not None]
         ci = bootstrap_mean(data) if data else None
         values.append((ci.estimate, ci.low, ci.high) if ci else None)
-    return _bars(name, [_label(r) for r in runs], values,
+    return bars(name, [_label(r) for r in runs], values,
                  scale=1.0 if per_case in ("correct", "grounding") else None)
 
 
@@ -135,7 +97,7 @@ def render_report(runs: list[EvalRun]) -> str:
         "<h2>Against the baseline</h2>",
         "".join(_comparison(c) for c in comparisons) or "<p>Only one run.</p>",
         "<h2>Latency and cost</h2>",
-        _bars("mean latency per case (ms)", [_label(r) for r in runs], latency, " ms"),
+        bars("mean latency per case (ms)", [_label(r) for r in runs], latency, " ms"),
         "<p>" + " · ".join(f"{escape(_label(r))}: ${r.cost_usd:.4f}" for r in runs) + "</p>",
         "<h2>Per case</h2><p class=\"muted\">Green: the tier a person gave; red: another "
         "tier (hover for the reasons).</p>", _matrix(runs),

@@ -53,6 +53,14 @@ class TableSchema:
     def profile(self, header: str) -> ColumnProfile | None:
         return next((p for p in self.profiles if p.header == header), None)
 
+    def demote(self, name: str, reason: str) -> None:
+        """Read a canonical field's columns as plain attributes (a ticket's status is not
+        a deal outcome)."""
+        for header in self.cmap.candidates.pop(name, []):
+            profile = self.profile(header)
+            if profile is not None:
+                profile.role, profile.field, profile.reason = Role.CATEGORY, "", reason
+
     def columns(self, *roles: Role) -> list[str]:
         return [p.header for p in self.profiles if p.role in roles]
 

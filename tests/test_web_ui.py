@@ -113,7 +113,8 @@ def test_upload_tickets_and_see_the_ingest_finish(browser_session: dict[str, Any
         str(SAMPLE_DATA / "tickets" / "helpdesk_export.json"))
     see(page, "#status", "Ingest finished")
     status = page.locator("#status").inner_text()
-    assert "helpdesk_export.json: added, 12 records" in status
+    assert "helpdesk_export.json: added as ticket, 12 records" in status
+    assert "requester_role → role" in status  # the detected column map is shown
     shot(page, "01-ingest-finished")
 
 
@@ -177,6 +178,17 @@ def test_upload_a_prospect_list_and_download_the_enriched_csv(
     cells = table.split(blocked, 1)[1].split("\n")[1:5]
     assert cells[0] == "unknown" and "blocked" in cells, cells  # no score: an empty cell
     shot(page, "05-prospect-list-enriched")
+
+
+def test_validation_tab_backtests_the_icp(browser_session: dict[str, Any]) -> None:
+    page = browser_session["page"]
+    page.get_by_role("tab", name="Validation").click()
+    page.locator("#run-validation").click()
+    see(page, "#validation-panel", "Verdict:")
+    text = page.locator("#validation-panel").inner_text()
+    assert "time split: trained on" in text and "Win rate per tier" in text
+    shot(page, "07-validation")
+    page.get_by_role("tab", name="Current ICP").click()
 
 
 def test_reload_keeps_the_conversation(browser_session: dict[str, Any]) -> None:

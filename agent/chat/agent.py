@@ -24,7 +24,6 @@ from agent.chat.router import route
 from agent.chat.session import ChatSession, Message, Step
 from agent.chat.tools import (
     ChatTools,
-    Citation,
     CompareArgs,
     ExplainArgs,
     IngestArgs,
@@ -33,8 +32,9 @@ from agent.chat.tools import (
     ProspectArgs,
     SearchArgs,
     ShowArgs,
-    ToolResult,
+    ValidateArgs,
 )
+from agent.chat.tools_base import Citation, ToolResult
 from agent.llm.calllog import CallLog, CallRecord
 from agent.llm.prompts import PromptFile, load_prompt
 
@@ -57,6 +57,12 @@ TOOL_SPECS: dict[str, tuple[type[BaseModel], str]] = {
     "explain_fit": (ExplainArgs, "Explain the fit verdict of a prospect already "
                     "classified: each criterion with the page quote it was judged on."),
     "ingest_file": (IngestArgs, "Ingest an evidence file or folder into the store."),
+    "validate_icp": (ValidateArgs, "Does the ICP work? Backtest it on held-out closed deals: "
+                     "AUC, win rate per tier, verdict (the last report unless rerun)."),
+    "what_predicts_a_win": (NoArgs, "The attributes that predict a win (learned criteria "
+                            "with win rates and lift), with the deals they come from."),
+    "why_we_lose": (NoArgs, "Why deals are lost or churned: exclusions and the pains lost "
+                    "and churned customers voiced, with quotes."),
 }
 HISTORY_MESSAGES = 12  # earlier messages sent to the model for context
 

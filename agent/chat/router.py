@@ -21,6 +21,7 @@ OFFLINE_HELP = """Without an LLM I understand requests like these:
 - "add criterion technology: Snowflake" · "remove the country criterion" · "change size to 200-999"
 - "rename persona Revenue operations to RevOps lead"
 - "classify acme.com" · "why is acme.com a C?"
+- "does the ICP work?" · "what predicts a win?" · "why do we lose deals?"
 - "ingest /path/to/tickets.csv"
 Open questions, summaries in your own words and rewriting the ICP prose need an LLM
 (start with --llm openai:MODEL, or set ICP_LLM)."""
@@ -134,6 +135,15 @@ def route(message: str) -> Routed:
                                             else ""})])
     if m := re.search(r"(?:classify|score|check|enrich|judge|is)\s+" + _DOMAIN, raw, re.I):
         return Routed([Call("classify_prospect", {"prospect": m.group(1).rstrip("?.,")})])
+    if re.search(r"\b(does|is|will)\b.*\b(icp|profile)\b.*\b(work|valid|good|accurate|"
+                 r"hold)|\bvalidat|\bbacktest|\bprove\b.*\bicp", text):
+        return Routed([Call("validate_icp", {"rerun": bool(re.search(r"\b(re-?run|again)\b",
+                                                                       text))})])
+    if re.search(r"\bwhat\b.*\b(predicts?|drives?|explains?)\b.*\b(win|won|convert)|"
+                 r"\bwhy do we win\b|\bwho (wins|buys)\b", text):
+        return Routed([Call("what_predicts_a_win")])
+    if re.search(r"\bwhy\b.*\b(lose|lost|losing|churn)|\b(loss|churn) reasons?\b", text):
+        return Routed([Call("why_we_lose")])
     if re.search(r"\b(re)?draft\b|\b(build|create|generate|make|write)\b.*\b(icp|profile)\b",
                  text):
         return Routed([Call("draft_icp")])

@@ -11,51 +11,25 @@ import csv
 import json
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, Field
 
+from agent.chat.proof_tools import ProofTools
 from agent.chat.revise import Revision, RevisionError, apply
+from agent.chat.tools_base import Citation, ToolResult, cite
 from agent.icp import versions
 from agent.icp.markdown import render
 from agent.icp.model import ICPDocument
 from agent.pipeline import Workspace, draft_icp, mine_store
 from agent.render_columns import column_lines
 from retrieval.ingest import Ingestor, Progress
-from retrieval.mining.models import Evidence, MiningResult
+from retrieval.mining.models import MiningResult
 from retrieval.search import search
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class Citation:
-    source: str  # an evidence source id (file#row) or a page URL
-    quote: str
-
-    def line(self) -> str:
-        return f"“{self.quote}” [{self.source}]"
-
-
-@dataclass
-class ToolResult:
-    text: str
-    citations: list[Citation] = field(default_factory=list)
-    ok: bool = True
-
-    def for_model(self) -> str:
-        """What a tool call answers to the LLM: the text plus its citations."""
-        if not self.citations:
-            return self.text
-        return self.text + "\nQuotes (cite the id in brackets):\n" + "\n".join(
-            f"- {c.line()}" for c in self.citations)
-
-
-def _cite(evidence: list[Evidence], limit: int = 2) -> list[Citation]:
-    return [Citation(e.source_id, e.quote) for e in evidence[:limit]]
 
 
 class ProspectBook:
@@ -119,11 +93,16 @@ class CompareArgs(BaseModel):
     b: str = Field(description="newer version, e.g. v2")
 
 
+class ValidateArgs(BaseModel):
+    rerun: bool = Field(default=False, description="run the backtest again instead of "
+                        "reading the last report")
+
+
 class IngestArgs(BaseModel):
     path: str = Field(description="path of an evidence file or folder on this machine")
 
 
-class ChatTools:
+class ChatTools(ProofTools):
     """The product's jobs as tools over one workspace."""
 
     def __init__(self, ws: Workspace, allow_private: bool = False,
@@ -162,7 +141,7 @@ class ChatTools:
             outcomes = ", ".join(f"{k} {v}" for k, v in t.by_outcome.items())
             lines.append(f"{i}. {t.label}: {t.size} mentions at {t.accounts} accounts "
                          f"({outcomes})")
-            cites += _cite(t.quotes, 1)
+            cites += cite(t.quotes, 1)
         return ToolResult("Top recurring pain points:\n" + "\n".join(lines), cites)
 
     def ingest_file(self, path: str) -> ToolResult:
@@ -214,7 +193,7 @@ class ChatTools:
                 lines.append(f"{title}:")
                 for c in group[:6]:
                     lines.append(f"- {c.statement} (support {c.support}, {c.confidence})")
-                    cites += _cite(c.evidence, 1)
+                    cites += cite(c.evidence, 1)
         if doc.personas:
             lines.append("Personas: " + ", ".join(p.role for p in doc.personas))
         lines += [f"Note: {n}" for n in doc.notes[:3]]

@@ -150,6 +150,7 @@ def _parse_table(path: Path, kind: Kind | None,
             "or a yes/no or date column named like 'Converted', 'Is Won', 'Won Date') for "
             "winloss data; pass --outcome COLUMN [--won V,..]")
     if kind == Kind.TICKET:
+        schema.demote("outcome", "a ticket status, kept as an attribute")
         for group in schema.cmap.missing_required(kind.value):
             wanted = " or ".join(f"'{name}' ({describe_aliases(name)})" for name in group)
             raise IngestError(str(path), f"missing required column {wanted} for ticket data")

@@ -1,0 +1,87 @@
+"""Chat tools that answer "does the ICP work?", "what predicts a win?" and "why do we lose
+deals?" from the backtest, the learned criteria and the loss themes, with sources."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from agent.chat.tools_base import Citation, ToolResult, cite
+from agent.pipeline import latest_validation, validate_icp
+
+if TYPE_CHECKING:
+    from agent.icp.model import ICPDocument
+    from agent.pipeline import Workspace
+    from retrieval.mining.models import MiningResult
+
+MAX_LISTED = 6
+
+
+class ProofTools:
+    """Mixed into ``ChatTools``: the ICP's proof, in the chat's words."""
+
+    ws: Workspace
+
+    def current_icp(self) -> ICPDocument | None: ...
+
+    def mining(self) -> MiningResult: ...
+
+    def validate_icp(self, rerun: bool = False) -> ToolResult:
+        report = None if rerun else latest_validation(self.ws.home)
+        if report is None:
+            if self.ws.store.count() == 0:
+                return ToolResult("The evidence store is empty: ingest deals with outcomes "
+                                  "first.", ok=False)
+            report = validate_icp(self.ws).report
+        lines = [f"Validation ({report.split}): {report.verdict}"]
+        for tier in report.tiers:
+            if tier.deals:
+                lines.append(f"- tier {tier.tier}: {tier.wins} of {tier.deals} won "
+                             f"({tier.win_rate:.0%}, 95% {tier.low:.0%}–{tier.high:.0%})")
+        lines += [f"Set aside (leaks the outcome): {name}: {why}"
+                  for name, why in report.set_aside.items()]
+        return ToolResult("\n".join(lines))
+
+    def what_predicts_a_win(self) -> ToolResult:
+        doc = self.current_icp()
+        if doc is None:
+            return ToolResult("There is no ICP yet: ask me to draft one first.", ok=False)
+        learned = [c for c in doc.criteria if c.lift is not None]
+        if not learned:
+            reasons = [n for n in doc.notes if n.startswith(("No signal", "Only", "No closed"))]
+            return ToolResult("Nothing in the deals predicts a win with confidence. "
+                              + " ".join(reasons[:3]), cite([e for c in doc.criteria
+                                                             for e in c.evidence], 2))
+        lines = ["What predicts a win (won vs lost deals, significant after false-discovery-"
+                 "rate control):"]
+        cites: list[Citation] = []
+        for c in sorted(learned, key=lambda c: -(c.lift or 0))[:MAX_LISTED]:
+            lines.append(f"- {c.statement}")
+            cites += cite(c.evidence, 1)
+        if doc.set_aside:
+            lines.append("Not used because they leak the outcome: "
+                         + ", ".join(doc.set_aside) + ".")
+        return ToolResult("\n".join(lines), cites)
+
+    def why_we_lose(self) -> ToolResult:
+        doc = self.current_icp()
+        lines, cites = [], []
+        if doc is not None and doc.exclusions:
+            lines.append("Segments and reasons tied to lost or churned deals:")
+            for c in doc.exclusions[:MAX_LISTED]:
+                lines.append(f"- {c.statement}")
+                cites += cite(c.evidence, 1)
+        themes = [t for t in self.mining().themes
+                  if t.by_outcome.get("lost", 0) + t.by_outcome.get("churned", 0) > 0]
+        themes.sort(key=lambda t: -(t.by_outcome.get("lost", 0) + t.by_outcome.get("churned", 0)))
+        if themes:
+            lines.append("What lost and churned customers said most:")
+            for t in themes[:MAX_LISTED]:
+                bad = t.by_outcome.get("lost", 0) + t.by_outcome.get("churned", 0)
+                lines.append(f"- {t.label}: {bad} of {t.size} mentions from lost or churned "
+                             "deals")
+                cites += cite([q for q in t.quotes if q.outcome in ("lost", "churned")]
+                              or t.quotes, 1)
+        if not lines:
+            return ToolResult("No lost or churned deals with reasons in the evidence yet.",
+                              ok=False)
+        return ToolResult("\n".join(lines), cites)

@@ -1,0 +1,39 @@
+"""Terminal rendering of `icp validate`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from agent.validate.run import ValidationReport
+
+
+def print_validation(console: Console, report: ValidationReport, html: Path) -> None:
+    console.print(f"[bold]{escape(report.split)}[/]")
+    table = Table(title="held-out deals by tier")
+    for name in ("tier", "deals", "won", "win rate", "95% interval", "share of deals",
+                 "share of wins"):
+        table.add_column(name, justify="left" if name == "tier" else "right")
+    for r in report.tiers:
+        if r.deals:
+            table.add_row(r.tier, str(r.deals), str(r.wins), f"{r.win_rate:.0%}",
+                          f"{r.low:.0%}–{r.high:.0%}", f"{r.share_of_deals:.0%}",
+                          f"{r.share_of_wins:.0%}")
+    console.print(table)
+    if report.auc is not None and report.auc_ci[0] is not None:
+        line = f"AUC {report.auc:.3f} [{report.auc_ci[0]:.3f}, {report.auc_ci[1]:.3f}]"
+        if report.reference_auc is not None:
+            line += f" · reference (logistic regression) {report.reference_auc:.3f}"
+        console.print(line)
+    for name, why in report.set_aside.items():
+        console.print(f"[yellow]· set aside {escape(name)}: {escape(why)}[/]")
+    for note in report.notes:
+        console.print(f"[yellow]· {escape(note)}[/]")
+    if report.drift and report.drift.shifted:
+        for line in report.drift.shifted:
+            console.print(f"[red]! {escape(line)}[/]")
+    console.print(f"[bold]Verdict:[/] {escape(report.verdict)}")
+    console.print(f"[dim]report: {html}[/]")

@@ -1,0 +1,123 @@
+"""How well fit scores rank held-out deals: AUC with a bootstrap interval, win rate per
+tier, gain and calibration.
+
+Scores are whole numbers 0-100, so the AUC is computed from counts per score (the
+Mann-Whitney statistic) and the bootstrap resamples those counts: thousands of resamples
+of a 100,000-deal test set take milliseconds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from agent.icp.stats import wilson
+
+RESAMPLES = 2000
+LEVELS = 101  # scores 0..100
+
+
+def _auc_from_counts(wins: np.ndarray, losses: np.ndarray) -> np.ndarray:
+    """AUC per row of per-level win and loss counts (levels ascending)."""
+    below = np.cumsum(losses, axis=-1) - losses  # losses strictly below each level
+    pairs = (wins * (below + 0.5 * losses)).sum(axis=-1)
+    total = wins.sum(axis=-1) * losses.sum(axis=-1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(total > 0, pairs / np.maximum(total, 1), np.nan)
+
+
+def _counts(scores: Sequence[float], won: Sequence[bool]) -> tuple[np.ndarray, np.ndarray]:
+    levels = np.clip(np.rint(np.asarray(scores, dtype=float)), 0, LEVELS - 1).astype(int)
+    outcome = np.asarray(won, dtype=bool)
+    wins = np.bincount(levels[outcome], minlength=LEVELS).astype(float)
+    losses = np.bincount(levels[~outcome], minlength=LEVELS).astype(float)
+    return wins, losses
+
+
+def auc(scores: Sequence[float], won: Sequence[bool]) -> float:
+    """Probability that a random won deal scores above a random lost one (ties count half)."""
+    wins, losses = _counts(scores, won)
+    return float(_auc_from_counts(wins, losses))
+
+
+def auc_interval(scores: Sequence[float], won: Sequence[bool], resamples: int = RESAMPLES,
+                 seed: int = 0) -> tuple[float, float, float]:
+    """AUC and its bootstrap 95% interval (deals resampled with replacement)."""
+    wins, losses = _counts(scores, won)
+    n = int(wins.sum() + losses.sum())
+    estimate = float(_auc_from_counts(wins, losses))
+    if n == 0 or wins.sum() == 0 or losses.sum() == 0:
+        return estimate, float("nan"), float("nan")
+    rng = np.random.default_rng(seed)
+    cells = np.concatenate([wins, losses]) / n
+    draws = rng.multinomial(n, cells, size=resamples)
+    values = _auc_from_counts(draws[:, :LEVELS], draws[:, LEVELS:])
+    values = values[~np.isnan(values)]
+    low, high = np.quantile(values, (0.025, 0.975))
+    return estimate, float(low), float(high)
+
+
+@dataclass
+class TierRow:
+    tier: str
+    deals: int
+    wins: int
+    win_rate: float
+    low: float
+    high: float
+    share_of_deals: float
+    share_of_wins: float
+
+
+def tier_table(tiers: Sequence[str], won: Sequence[bool],
+               order: Sequence[str] = ("A", "B", "C", "D", "unknown")) -> list[TierRow]:
+    total, total_wins = len(tiers), sum(won)
+    rows = []
+    for tier in order:
+        picked = [w for t, w in zip(tiers, won, strict=True) if t == tier]
+        if not picked and tier == "unknown":
+            continue
+        wins = sum(picked)
+        low, high = wilson(wins, len(picked))
+        rows.append(TierRow(tier, len(picked), wins, wins / len(picked) if picked else 0.0,
+                            low, high, len(picked) / total if total else 0.0,
+                            wins / total_wins if total_wins else 0.0))
+    return rows
+
+
+def gain_curve(scores: Sequence[float], won: Sequence[bool],
+               points: int = 50) -> list[tuple[float, float]]:
+    """(share of deals, share of wins) taking deals from the highest score down."""
+    order = np.argsort(-np.asarray(scores, dtype=float), kind="stable")
+    hits = np.asarray(won, dtype=float)[order]
+    if not len(hits) or hits.sum() == 0:
+        return [(0.0, 0.0), (1.0, 1.0)]
+    cumulative = np.cumsum(hits) / hits.sum()
+    idx = np.unique(np.linspace(0, len(hits) - 1, points).astype(int))
+    return [(0.0, 0.0)] + [((i + 1) / len(hits), float(cumulative[i])) for i in idx]
+
+
+@dataclass
+class CalibrationRow:
+    scores: str
+    deals: int
+    win_rate: float
+    low: float
+    high: float
+
+
+def calibration(scores: Sequence[float], won: Sequence[bool],
+                edges: Sequence[int] = (0, 20, 35, 55, 75, 101)) -> list[CalibrationRow]:
+    """Win rate per score range: a useful score rises from range to range."""
+    rows = []
+    for low_edge, high_edge in zip(edges, edges[1:], strict=False):
+        picked = [w for s, w in zip(scores, won, strict=True) if low_edge <= s < high_edge]
+        if not picked:
+            continue
+        wins = sum(picked)
+        low, high = wilson(wins, len(picked))
+        rows.append(CalibrationRow(f"{low_edge}–{min(high_edge - 1, 100)}",
+                                   len(picked), wins / len(picked), low, high))
+    return rows

@@ -1,0 +1,227 @@
+"""``icp validate``: does the ICP pick winners among deals it has not seen?
+
+Backtest: closed deals are split (by time when dated), criteria are learned on the
+training part only, and the held-out deals are scored from their own columns with the
+same fit code that scores prospects. Drift: the current ICP scores the deals closed since
+a date and the win rates per tier are compared with the deals before it.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, datetime
+
+from pydantic import BaseModel, Field
+from scipy.stats import fisher_exact
+
+from agent.fit.rows import classify_row
+from agent.fit.score import Thresholds
+from agent.icp.criteria import learn
+from agent.icp.deals import Deal
+from agent.icp.model import ICPDocument
+from agent.validate.metrics import auc_interval, calibration, gain_curve, tier_table
+from agent.validate.reference import reference_scores
+from agent.validate.split import Split, since, split_deals
+
+NEUTRAL = 50.0  # a deal nothing in the ICP bears on ranks in the middle
+GOOD = ("A", "B")
+MIN_OUTCOME_HELD_OUT = 10  # below this many held-out wins (or losses) the verdict is hedged
+
+
+class TierResult(BaseModel):
+    tier: str
+    deals: int
+    wins: int
+    win_rate: float
+    low: float
+    high: float
+    share_of_deals: float
+    share_of_wins: float
+
+
+class CalibrationResult(BaseModel):
+    scores: str
+    deals: int
+    win_rate: float
+    low: float
+    high: float
+
+
+class CriterionLift(BaseModel):
+    statement: str
+    label: str
+    value: str
+    kind: str
+    lift: float
+    win_rate: float
+    support: int
+
+
+class Drift(BaseModel):
+    since: str
+    before: list[TierResult]
+    after: list[TierResult]
+    shifted: list[str] = Field(description="tiers whose win rate changed significantly")
+    auc_before: float | None = None
+    auc_after: float | None = None
+
+
+class ValidationReport(BaseModel):
+    mode: str  # backtest | drift
+    created_at: str
+    split: str
+    train_deals: int
+    test_deals: int
+    test_wins: int
+    auc: float | None
+    auc_ci: list[float | None]
+    reference_auc: float | None = None
+    reference_auc_ci: list[float | None] = [None, None]
+    tiers: list[TierResult]
+    gain: dict[str, float] = {}
+    gain_curve: list[list[float]] = []
+    reference_gain_curve: list[list[float]] = []
+    calibration: list[CalibrationResult] = []
+    criteria: list[CriterionLift] = []
+    set_aside: dict[str, str] = {}
+    notes: list[str] = []
+    drift: Drift | None = None
+    verdict: str = ""
+
+
+def _num(x: float) -> float | None:
+    return None if x is None or math.isnan(x) else round(float(x), 4)
+
+
+def score_deals(deals: list[Deal], icp: ICPDocument,
+                thresholds: Thresholds) -> tuple[list[float], list[str]]:
+    """Each deal's fit score (neutral when nothing bears on it) and tier."""
+    scores, tiers = [], []
+    for deal in deals:
+        fit = classify_row(deal.chunk.meta, icp, thresholds)
+        scores.append(NEUTRAL if fit.score is None else float(fit.score))
+        tiers.append(fit.tier)
+    return scores, tiers
+
+
+def _tiers(tiers: list[str], won: list[bool]) -> list[TierResult]:
+    return [TierResult(**{k: (round(v, 4) if isinstance(v, float) else v)
+                          for k, v in row.__dict__.items()}) for row in tier_table(tiers, won)]
+
+
+def _lifts(icp: ICPDocument) -> list[CriterionLift]:
+    return [CriterionLift(statement=c.statement, label=c.label or c.attribute,
+                          value=", ".join(c.values), kind=c.kind, lift=c.lift or 0.0,
+                          win_rate=c.win_rate or 0.0, support=c.support)
+            for c in icp.criteria + icp.exclusions if c.lift is not None]
+
+
+def _interval(x: tuple[float, float, float]) -> tuple[float | None, list[float | None]]:
+    return _num(x[0]), [_num(x[1]), _num(x[2])]
+
+
+def verdict_text(auc: float | None, ci: list[float | None], tiers: list[TierResult],
+                 reference: float | None) -> str:
+    if auc is None or ci[0] is None or ci[1] is None:
+        return ("cannot be measured: the held-out deals are all of one outcome "
+                "(or there are none)")
+    good = [t for t in tiers if t.tier in GOOD]
+    wins = sum(t.share_of_wins for t in good)
+    deals = sum(t.share_of_deals for t in good)
+    numbers = f"AUC {auc:.2f} [{ci[0]:.2f}, {ci[1]:.2f}]"
+    if ci[0] > 0.5:
+        text = (f"ranks held-out deals better than chance: {numbers}; tiers A+B hold "
+                f"{wins:.0%} of wins in {deals:.0%} of deals")
+    elif ci[1] < 0.5:
+        text = f"ranks held-out deals worse than chance: {numbers}; redraft before using it"
+    else:
+        text = (f"no better than chance: {numbers} (the interval includes 0.5); do not "
+                "prioritise prospects with it")
+    if reference is not None:
+        text += f". A generic logistic regression on the same columns gets AUC {reference:.2f}"
+    fewest = min(sum(t.wins for t in tiers), sum(t.deals - t.wins for t in tiers))
+    if fewest < MIN_OUTCOME_HELD_OUT:
+        text = (f"too few held-out deals to judge ({fewest} of the rarer outcome; "
+                f"{MIN_OUTCOME_HELD_OUT} or more are needed): " + text)
+    return text + "."
+
+
+def backtest(deals: list[Deal], thresholds: Thresholds | None = None,
+             test_share: float = 0.3, use_columns: tuple[str, ...] = ()) -> ValidationReport:
+    """Learn criteria on the older deals, score the newer ones, measure the ranking."""
+    t = thresholds or Thresholds()
+    split = split_deals(deals, test_share)
+    learned = learn(split.train, use_columns)
+    icp = ICPDocument(criteria=learned.criteria, exclusions=learned.exclusions)
+    won = [d.won for d in split.test]
+    scores, tiers = score_deals(split.test, icp, t)
+    auc, ci = _interval(auc_interval(scores, won))
+    tier_rows = _tiers(tiers, won)
+    reference = reference_scores(split.train, split.test, learned.bands,
+                                 frozenset(learned.leaks))
+    ref_auc, ref_ci = _interval(auc_interval(reference, won)) if reference else (None,
+                                                                                [None, None])
+    good = [r for r in tier_rows if r.tier in GOOD]
+    notes = [n for n in learned.notes if n.startswith(("Only ", "No closed"))]
+    if not learned.criteria and not learned.exclusions:
+        notes.append("No criteria were learned from the training deals: every held-out deal "
+                     "scores the same.")
+    return ValidationReport(
+        mode="backtest", created_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        split=split.how, train_deals=len(split.train), test_deals=len(split.test),
+        test_wins=sum(won), auc=auc, auc_ci=ci, reference_auc=ref_auc,
+        reference_auc_ci=ref_ci, tiers=tier_rows,
+        gain={"share_of_wins": round(sum(r.share_of_wins for r in good), 4),
+              "share_of_deals": round(sum(r.share_of_deals for r in good), 4)},
+        gain_curve=[list(p) for p in gain_curve(scores, won)],
+        reference_gain_curve=[list(p) for p in gain_curve(reference, won)] if reference else [],
+        calibration=[CalibrationResult(**{k: (round(v, 4) if isinstance(v, float) else v)
+                                          for k, v in row.__dict__.items()})
+                     for row in calibration(scores, won)],
+        criteria=_lifts(icp), notes=notes,
+        set_aside={leak.label: leak.reason for leak in learned.leaks.values()},
+        verdict=verdict_text(auc, ci, tier_rows, ref_auc),
+    )
+
+
+def drift(deals: list[Deal], icp: ICPDocument, date: str,
+          thresholds: Thresholds | None = None) -> ValidationReport:
+    """Score the deals closed since ``date`` with the current ICP; compare with before."""
+    t = thresholds or Thresholds()
+    split: Split = since(deals, date)
+    before_scores, before_tiers = score_deals(split.train, icp, t)
+    after_scores, after_tiers = score_deals(split.test, icp, t)
+    won_before = [d.won for d in split.train]
+    won_after = [d.won for d in split.test]
+    before = _tiers(before_tiers, won_before)
+    after = _tiers(after_tiers, won_after)
+    pairs = {r.tier: r for r in before}
+    shifted = []
+    for row in after:
+        old = pairs.get(row.tier)
+        if old is None or not old.deals or not row.deals:
+            continue
+        _, p = fisher_exact([[old.wins, old.deals - old.wins], [row.wins, row.deals - row.wins]])
+        if p < 0.05:
+            shifted.append(f"tier {row.tier}: {old.win_rate:.0%} of {old.deals} before, "
+                           f"{row.win_rate:.0%} of {row.deals} since (p={p:.3g})")
+    auc_after, ci_after = _interval(auc_interval(after_scores, won_after))
+    auc_before, _ = _interval(auc_interval(before_scores, won_before))
+    if not split.test:
+        verdict = f"no deals closed on or after {date}: nothing to compare"
+    elif shifted:
+        verdict = ("win rates by tier have shifted since " + date + ": " + "; ".join(shifted)
+                   + ". Redraft the ICP (icp draft) and validate it again.")
+    else:
+        verdict = (f"no significant shift in win rates by tier since {date} "
+                   f"({len(split.test)} deals); the ICP still holds.")
+    return ValidationReport(
+        mode="drift", created_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        split=split.how, train_deals=len(split.train), test_deals=len(split.test),
+        test_wins=sum(won_after), auc=auc_after, auc_ci=ci_after, tiers=after,
+        gain_curve=[list(p) for p in gain_curve(after_scores, won_after)],
+        criteria=_lifts(icp), set_aside=dict(icp.set_aside),
+        drift=Drift(since=date, before=before, after=after, shifted=shifted,
+                    auc_before=auc_before, auc_after=auc_after),
+        verdict=verdict,
+    )
