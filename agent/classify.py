@@ -7,10 +7,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from agent.enrich.extract import PageFacts, Signal
 from agent.enrich.fetcher import FetchPolicy, SafeFetcher, guarded_client
 from agent.enrich.netpolicy import NetPolicy
 from agent.enrich.prospect import (
     Extractor,
+    Fact,
     PooledExtractor,
     Prospect,
     enrich_prospect,
@@ -45,7 +47,45 @@ class Classified:
             "llm_fit_score": f.llm_score, "llm_fit_tier": f.llm_tier,
             "llm_fit_reasons": f.llm_reasons,
             "verdicts": [v.model_dump() for v in f.verdicts],
+            "prospect": snapshot(p),
         }
+
+
+SNAPSHOT_CHARS = 20_000  # page text kept per page, for re-scoring without refetching
+
+
+def _fact(fact: Fact | None) -> dict[str, str] | None:
+    return None if fact is None else {"value": fact.value, "url": fact.url, "quote": fact.quote}
+
+
+def snapshot(p: Prospect) -> dict[str, Any]:
+    """What re-scoring needs of an enriched prospect (no links, no raw HTML)."""
+    return {
+        "input": p.input, "url": p.url, "domain": p.domain, "fetch_status": p.fetch_status,
+        "error": p.error,
+        "pages": [{"url": page.url, "text": page.text[:SNAPSHOT_CHARS]} for page in p.pages],
+        "industry": _fact(p.industry), "employees": _fact(p.employees),
+        "country": _fact(p.country),
+        "technologies": [_fact(t) for t in p.technologies],
+        "signals": [{"kind": s.kind, "value": s.value, "url": s.url, "quote": s.quote}
+                    for s in p.signals],
+    }
+
+
+def restore(data: dict[str, Any]) -> Prospect:
+    """The prospect a snapshot describes, ready to be judged against another ICP."""
+    def fact(item: dict[str, str] | None) -> Fact | None:
+        return Fact(**item) if item else None
+
+    return Prospect(
+        input=data.get("input", ""), url=data.get("url", ""), domain=data.get("domain", ""),
+        fetch_status=data.get("fetch_status", "error"), error=data.get("error", ""),
+        pages=[PageFacts(url=page["url"], text=page["text"]) for page in data.get("pages", [])],
+        industry=fact(data.get("industry")), employees=fact(data.get("employees")),
+        country=fact(data.get("country")),
+        technologies=[t for t in (fact(x) for x in data.get("technologies", [])) if t],
+        signals=[Signal(**s) for s in data.get("signals", [])],
+    )
 
 
 def load_icp(home: Path, icp_file: Path | None) -> ICPDocument:

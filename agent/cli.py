@@ -19,6 +19,7 @@ from agent.cli_output import console, err_console, fail
 from agent.eval_cli import eval_app
 from agent.icp import versions
 from agent.icp.deals import iso_date
+from agent.icp.model import ICPDocument
 from agent.ingest_cli import KindOption, ingest, inspect
 from agent.llm.client import LLMError
 from agent.pipeline import Workspace, draft_icp, mine_store, remember_mining, structured_llm
@@ -30,7 +31,7 @@ from agent.render import (
     print_hits,
     print_themes,
 )
-from agent.render_validation import print_validation
+from agent.render_validation import print_tier_changes, print_validation
 from agent.settings import Settings
 from retrieval.embeddings import EmbeddingSpecError
 from retrieval.records import IngestError
@@ -51,6 +52,11 @@ app = typer.Typer(
 UseColumnOption = Annotated[list[str] | None, typer.Option(
     "--use-column", metavar="NAME", help="Learn from a column the leakage guard set aside "
     "(repeatable; the name as shown in the notes).")]
+
+
+class PreferOption(StrEnum):
+    list_ = "list"
+    site = "site"
 
 
 class EngineOption(StrEnum):
@@ -157,6 +163,10 @@ def draft(
         "--vendor", help="Your company's name, so its people's words in transcripts are not "
         "taken as customer evidence (env ICP_VENDOR).")] = None,
     use_columns: UseColumnOption = None,
+    list_file: Annotated[Path | None, typer.Option(
+        "--list", help="With --diff: the prospect list (or a scored/enriched list) whose "
+        "accounts change tier between the two versions, with the criteria that moved "
+        "them.")] = None,
 ) -> None:
     """Draft the ICP and buyer personas from the evidence; saved as a new version.
 
@@ -167,10 +177,17 @@ def draft(
     settings: Settings = ctx.obj
     if vendor is not None:
         settings = settings.model_copy(update={"vendor": vendor})
+    if list_file is not None and not diff:
+        raise fail("--list goes with --diff vA vB")
     try:
         if diff:
             home = settings.workspace()
             a, b = (versions.load(home, ref) for ref in diff)
+            if list_file is not None:
+                from agent.batch.tier_changes import tier_changes
+
+                print_tier_changes(console, diff, *tier_changes(list_file, a, b))
+                return
             changes = versions.diff(a, b)
             typer.echo("\n".join(changes) if changes else f"{diff[0]} and {diff[1]} are the same")
             return
@@ -178,7 +195,8 @@ def draft(
         if ws.store.count() == 0:
             raise fail("the evidence store is empty: run `icp ingest FILES` first")
         outcome = draft_icp(ws, tuple(use_columns or ()))
-    except (StoreError, EmbeddingSpecError, versions.VersionError, LLMError) as exc:
+    except (StoreError, EmbeddingSpecError, versions.VersionError, LLMError,
+            IngestError) as exc:
         raise fail(str(exc)) from None
     if output:
         versions.atomic_write(output, outcome.markdown)
@@ -278,24 +296,42 @@ def enrich(
     engine: Annotated[EngineOption, typer.Option(
         "--engine", help="local: asyncio in this process; ray: Ray Data (RAY_ADDRESS for a "
         "cluster, local mode otherwise).")] = EngineOption.local,
+    rescore: Annotated[bool, typer.Option(
+        "--rescore", help="Judge a finished run's stored enrichment against the current "
+        "ICP (after a redraft) and rewrite the output; nothing is fetched.")] = False,
+    prefer: Annotated[PreferOption, typer.Option(
+        "--prefer", help="When the list's column and the site disagree, whose value wins "
+        "(the conflict is recorded either way).")] = PreferOption.list_,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
 ) -> None:
     """Enrich and score a prospect list; every input row and column is kept, in order.
 
-    Each distinct domain is fetched once; results are committed as they come, so a killed
-    run continues with --resume and gives the same output as an uninterrupted one.
+    Each criterion is judged from the row's own columns (Employees, Industry, Tech Stack,
+    Lead Source, …) and from the website. Each distinct domain is fetched once; results
+    are committed as they come, so a killed run continues with --resume and gives the same
+    output as an uninterrupted one. Without an ICP in the workspace the enrichment columns
+    are filled and the fit columns left empty.
     """
     from agent.batch.run import BatchError, BatchOptions, run_enrich
 
     settings: Settings = ctx.obj
+    out = err_console if as_json else console
     try:
-        icp = load_icp(settings.workspace(), icp_file)
+        try:
+            icp: ICPDocument | None = load_icp(settings.workspace(), icp_file)
+        except versions.VersionError:
+            if icp_file is not None:
+                raise
+            icp = None
+            out.print("[yellow]No ICP in the workspace: enriching only (fit columns left "
+                      "empty). Run `icp draft`, then this command again with --rescore to "
+                      "add fit scores without refetching.[/]")
         options = BatchOptions(concurrency=concurrency, chunk=max(8, 2 * concurrency),
                                resume=resume,
                                retry_failed=retry_failed, allow_private=allow_private,
                                thresholds=settings.thresholds(), llm=structured_llm(settings),
-                               engine=engine.value)
-        with BatchBar(err_console if as_json else console) as bar:
+                               engine=engine.value, rescore=rescore, prefer=prefer.value)
+        with BatchBar(out) as bar:
             summary = run_enrich(source, output, icp, options, progress=bar.update)
     except (versions.VersionError, LLMError, ValueError, BatchError, IngestError) as exc:
         raise fail(str(exc)) from None
@@ -303,6 +339,41 @@ def enrich(
         typer.echo(json.dumps(summary.__dict__, indent=2))
     else:
         print_batch_summary(console, summary)
+
+
+@app.command()
+def score(
+    ctx: typer.Context,
+    source: Annotated[Path, typer.Argument(help="Prospect list (CSV/TSV from HubSpot, "
+                                           "Salesforce, Apollo, Clay or by hand).")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="Where to write the scored "
+                                         "list (.csv, or .jsonl for JSON lines).")],
+    icp_file: Annotated[Path | None, typer.Option(
+        "--icp", help="ICP JSON to judge against (default: the newest version).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+) -> None:
+    """Score a prospect list from its own columns alone, without fetching anything.
+
+    Columns get the same roles as an ingested export, so the ICP's criteria (industry,
+    size, country, technologies, and any column it learned from) are judged on the list's
+    columns; each reason names its column (`column Employees = 500`). Every input column
+    is kept in order, then the enrichment and fit columns.
+    """
+    from agent.batch.score_list import score_list
+
+    settings: Settings = ctx.obj
+    try:
+        icp = load_icp(settings.workspace(), icp_file)
+        summary = score_list(source, output, icp, settings.thresholds())
+    except (versions.VersionError, ValueError, IngestError, OSError) as exc:
+        raise fail(str(exc)) from None
+    if as_json:
+        typer.echo(json.dumps({**summary.__dict__,
+                               "rows_per_second": round(summary.rows_per_second)}, indent=2))
+    else:
+        console.print(f"[bold]{summary.rows} rows[/] scored in {summary.seconds:.1f} s "
+                      f"({summary.rows_per_second:,.0f} rows/s) → {escape(summary.output)}")
+        console.print("tiers: " + ", ".join(f"{k} {v}" for k, v in summary.tiers.items()))
 
 
 @app.command()

@@ -1,4 +1,4 @@
-"""Terminal rendering of `icp validate`."""
+"""Terminal rendering of `icp validate` and of tier changes between ICP versions."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from agent.batch.tier_changes import TierChange
 from agent.validate.run import ValidationReport
 
 
@@ -37,3 +38,14 @@ def print_validation(console: Console, report: ValidationReport, html: Path) -> 
             console.print(f"[red]! {escape(line)}[/]")
     console.print(f"[bold]Verdict:[/] {escape(report.verdict)}")
     console.print(f"[dim]report: {html}[/]")
+
+
+def print_tier_changes(console: Console, versions: tuple[str, str], rows: int,
+                       changes: list[TierChange]) -> None:
+    a, b = versions
+    console.print(f"[bold]{len(changes)} of {rows} accounts change tier from {a} to {b}[/]")
+    for c in changes:
+        console.print(f"row {c.row} [bold]{escape(c.name)}[/]: {c.before} ({c.score_before}) → "
+                      f"{c.after} ({c.score_after})")
+        for line in c.moved_by:
+            console.print(f"   [dim]{escape(line)}[/]")

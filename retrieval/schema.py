@@ -18,9 +18,9 @@ from retrieval.attributes import PREFIXES, attribute_key, attribute_value
 from retrieval.cells import cell, flatten
 from retrieval.clean import clean_text
 from retrieval.columns import ATTRIBUTE_ROLES, ColumnProfile, Role, profile_column
+from retrieval.fields import collect_fields
 from retrieval.mapping import ATTRIBUTE_WORD, ROLE_WORDS, ColumnMapping, MappingError
 from retrieval.outcomes import OutcomeRule, detect_outcome, explicit_rule
-from retrieval.parsers.fields import collect_fields
 
 EXTRA = "\x00extra"  # a repaired row's labelled cells that have no column of their own
 # Canonical fields that are evidence text rather than attributes or provenance.

@@ -93,7 +93,7 @@ def parse_date(value: str) -> datetime | None:
             return datetime.fromisoformat(text.replace("Z", "+00:00"))
         except ValueError:
             pass
-    if not text[:1].isalnum() or len(text) > 40:
+    if not text[:1].isalnum() or len(text) > 40 or not any(ch.isdigit() for ch in text):
         return None
     for fmt in _DATE_FORMATS:
         try:

@@ -1,5 +1,5 @@
 from retrieval.aliases import map_columns, normalise_header
-from retrieval.parsers.fields import normalise_outcome, parse_number
+from retrieval.fields import normalise_outcome, parse_number
 from retrieval.records import Outcome
 
 

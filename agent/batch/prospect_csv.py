@@ -28,9 +28,13 @@ NAME_ALIASES = ("company", "company name", "account name", "name", "organization
 class ProspectList:
     path: Path
     header: list[str]
-    website_column: int
+    website_column: int | None  # None only when the caller does not need one
     name_column: int | None
     delimiter: str
+
+    def website(self, values: list[str]) -> str:
+        column = self.website_column
+        return values[column] if column is not None and column < len(values) else ""
 
 
 def _find(header: list[str], aliases: tuple[str, ...]) -> int | None:
@@ -42,7 +46,8 @@ def _find(header: list[str], aliases: tuple[str, ...]) -> int | None:
 
 
 @contextmanager
-def open_prospects(path: Path) -> Iterator[tuple[ProspectList, Iterator[tuple[int, list[str]]]]]:
+def open_prospects(path: Path, require_website: bool = True,
+                   ) -> Iterator[tuple[ProspectList, Iterator[tuple[int, list[str]]]]]:
     """The list's layout and a stream of ``(row_number, values)`` (header is row 1)."""
     with open_text(path) as fh:
         sample = fh.read(64 * 1024)
@@ -53,7 +58,7 @@ def open_prospects(path: Path) -> Iterator[tuple[ProspectList, Iterator[tuple[in
         if not any(header):
             raise IngestError(str(path), "no header row")
         website = _find(header, WEBSITE_ALIASES)
-        if website is None:
+        if website is None and require_website:
             raise IngestError(str(path), "no website or domain column (looked for: "
                               + ", ".join(WEBSITE_ALIASES[:6]) + ", …); columns: "
                               + ", ".join(header[:12]))

@@ -9,28 +9,25 @@ written at the end from the state, in input order, so a killed run resumes with
 from __future__ import annotations
 
 import asyncio
-import csv
-import json
-import os
-import tempfile
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from agent.batch.prospect_csv import open_prospects
+from agent.batch.list_fit import ListFit, fit_columns
+from agent.batch.output import MakeRowResult, RowResult, write_list
+from agent.batch.prospect_csv import ProspectList, open_prospects
 from agent.batch.ray_engine import run_on_ray
 from agent.batch.state import RunState
-from agent.classify import POOL_ABOVE, classify_many
+from agent.classify import POOL_ABOVE, classify_many, restore
 from agent.enrich.fetcher import FetchPolicy
 from agent.enrich.prospect import PooledExtractor, inline_extract, normalise_target
-from agent.fit.score import Thresholds
+from agent.fit.score import Thresholds, Verdict, site_verdicts
 from agent.icp.model import ICPDocument
 from agent.llm.client import StructuredLLM
 
-ENRICH_COLUMNS = ["domain", "fetch_status", "industry", "employee_range", "country",
-                  "technologies", "signals", "fit_score", "fit_tier", "fit_confidence",
-                  "fit_reasons", "evidence_urls", "error"]
+SITE_MEMO = 10_000  # domains whose site verdicts are kept while the output is written
 
 
 class BatchError(Exception):
@@ -47,6 +44,8 @@ class BatchOptions:
     thresholds: Thresholds | None = None
     llm: StructuredLLM | None = None
     engine: str = "local"  # local | ray
+    rescore: bool = False  # re-judge the stored enrichment with the ICP; fetch nothing
+    prefer: str = "list"  # when the list and the site disagree: list | site
 
 
 @dataclass
@@ -63,24 +62,6 @@ class BatchSummary:
 ProgressHook = Callable[[int, int], None]  # (done, total) domains
 
 
-def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, list):
-        if value and isinstance(value[0], dict):
-            return "; ".join(f"{v.get('kind')}: {v.get('value')}" for v in value)
-        return "; ".join(str(v) for v in value)
-    return str(value)
-
-
-def flatten_row(row: dict[str, Any]) -> dict[str, str]:
-    """The enrichment columns as CRM-importable strings."""
-    out = {name: _cell(row.get(name)) for name in ENRICH_COLUMNS}
-    out["fit_reasons"] = " | ".join(row.get("fit_reasons") or [])
-    out["evidence_urls"] = " ".join(row.get("evidence_urls") or [])
-    return out
-
-
 def _domain_of(value: str) -> tuple[str, str] | None:
     try:
         url, domain = normalise_target(value)
@@ -94,12 +75,18 @@ def _fingerprint(path: Path) -> str:
     return f"{path.resolve()}|{stat.st_size}|{int(stat.st_mtime)}"
 
 
-def run_enrich(source: Path, output: Path, icp: ICPDocument, options: BatchOptions,
+def run_enrich(source: Path, output: Path, icp: ICPDocument | None, options: BatchOptions,
                progress: ProgressHook | None = None) -> BatchSummary:
+    """Enrich ``source`` into ``output``; without an ICP only the enrichment columns are
+    filled. ``options.rescore`` re-judges a finished run's stored enrichment instead."""
     state_path = output.with_name(output.name + ".state.sqlite")
-    if state_path.exists() and not (options.resume or options.retry_failed):
+    if options.rescore and not state_path.exists():
+        raise BatchError(f"nothing to re-score: no run state at {state_path} (enrich the list "
+                         "into this output first)")
+    if state_path.exists() and not (options.resume or options.retry_failed or options.rescore):
         raise BatchError(f"{state_path} exists from an earlier run: pass --resume to finish "
-                         "it (or --retry-failed), or delete it to start over")
+                         "it (or --retry-failed, or --rescore after the ICP changed), or "
+                         "delete it to start over")
     state = RunState(state_path)
     try:
         fingerprint = _fingerprint(source)
@@ -115,15 +102,16 @@ def run_enrich(source: Path, output: Path, icp: ICPDocument, options: BatchOptio
         with open_prospects(source) as (layout, rows):
             for _, values in rows:
                 summary.rows += 1
-                cell = values[layout.website_column] if layout.website_column < len(values) else ""
-                found = _domain_of(cell)
+                found = _domain_of(layout.website(values))
                 if found is None:
                     summary.invalid_rows += 1
                     continue
                 targets.setdefault(found[1], found[0])
         summary.domains = len(targets)
         done = state.done()
-        pending = [(d, u) for d, u in targets.items() if d not in done]
+        pending = [] if options.rescore else [(d, u) for d, u in targets.items()
+                                               if d not in done]
+        site_icp = icp or ICPDocument()  # without an ICP, sites are enriched, not judged
         total, finished = len(pending), 0
         if progress:
             progress(0, total)
@@ -131,7 +119,7 @@ def run_enrich(source: Path, output: Path, icp: ICPDocument, options: BatchOptio
             if options.llm is not None:
                 raise BatchError("--engine ray runs the offline engine only; drop --llm")
             t = options.thresholds
-            for done_chunk in run_on_ray(pending, icp, options.allow_private,
+            for done_chunk in run_on_ray(pending, site_icp, options.allow_private,
                                          options.concurrency, options.chunk,
                                          (t.a, t.b, t.c) if t else None):
                 state.save(done_chunk)
@@ -148,7 +136,7 @@ def run_enrich(source: Path, output: Path, icp: ICPDocument, options: BatchOptio
             for start in range(0, len(pending), options.chunk):
                 chunk = pending[start:start + options.chunk]
                 results = await classify_many(
-                    [u for _, u in chunk], icp, allow_private=options.allow_private,
+                    [u for _, u in chunk], site_icp, allow_private=options.allow_private,
                     fetch=fetch, thresholds=options.thresholds, llm=options.llm,
                     extractor=pool or inline_extract)
                 state.save((d, r.as_row()) for (d, _), r in zip(chunk, results, strict=True))
@@ -162,45 +150,58 @@ def run_enrich(source: Path, output: Path, icp: ICPDocument, options: BatchOptio
         finally:
             if pool is not None:
                 pool.close()
-        _write_output(source, output, state)
+        tiers = write_list(source, output, enriched_rows(state, icp, options.thresholds,
+                                                          options.prefer))
         summary.statuses = state.counts("fetch_status")
-        summary.tiers = state.counts("fit_tier")
+        summary.tiers = dict(tiers.most_common())
         return summary
     finally:
         state.close()
 
 
-def _write_output(source: Path, output: Path, state: RunState) -> None:
-    jsonl = output.suffix.lower() in (".jsonl", ".ndjson")
-    fd, tmp = tempfile.mkstemp(dir=output.parent, prefix=f".{output.name}.")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh, \
-                open_prospects(source) as (layout, rows):
-            header = list(layout.header)
-            names = [f"icp_{c}" if c in header else c for c in ENRICH_COLUMNS]
-            writer = None if jsonl else csv.writer(fh)
-            if writer:
-                writer.writerow(header + names)
-            for number, values in rows:
-                values = values + [""] * (len(header) - len(values))
-                cell = values[layout.website_column]
-                found = _domain_of(cell)
-                result = state.result(found[1]) if found else None
-                if result is None:
-                    reason = (f"row {number}: no website or domain" if not cell.strip() else
-                              f"row {number}: '{cell}' is not a website") if not found else \
-                             f"row {number}: not enriched"
-                    result = {"domain": found[1] if found else "", "fetch_status": "error",
-                              "fit_tier": "unknown", "error": reason}
-                enriched = flatten_row(result)
-                if writer:
-                    writer.writerow(values[:len(header)] + [enriched[c] for c in ENRICH_COLUMNS])
-                else:
-                    record = dict(zip(header, values, strict=False))
-                    record.update({n: result.get(c) for n, c in zip(names, ENRICH_COLUMNS,
-                                                                   strict=True)})
-                    fh.write(json.dumps(record, ensure_ascii=False) + "\n")
-        os.replace(tmp, output)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+def _site_side(stored: dict[str, Any], icp: ICPDocument) -> tuple[list[Verdict],
+                                                                     list[Verdict]]:
+    return site_verdicts(restore(stored["prospect"]), icp)
+
+
+def enriched_rows(state: RunState, icp: ICPDocument | None,
+                  thresholds: Thresholds | None, prefer: str) -> MakeRowResult:
+    """How each output row is made: the stored site result of its domain, judged together
+    with the row's own columns against ``icp`` (re-scoring needs no fetching)."""
+    def make(layout: ProspectList, sample: list[list[str]]) -> RowResult:
+        lists = ListFit(layout.header, sample, icp, thresholds, prefer)
+        sites: OrderedDict[str, tuple[list[Verdict], list[Verdict]]] = OrderedDict()
+
+        def result_of(number: int, values: list[str]) -> dict[str, Any]:
+            cell = layout.website(values)
+            found = _domain_of(cell)
+            stored = state.result(found[1]) if found else None
+            meta = lists.meta(values)
+            if stored is None:
+                reason = (f"row {number}: no website or domain" if not cell.strip() else
+                          f"row {number}: '{cell}' is not a website") if not found else \
+                         f"row {number}: not enriched"
+                result: dict[str, Any] = {"domain": found[1] if found else "",
+                                          "fetch_status": "error", "error": reason}
+                site = None
+            else:
+                result = dict(stored)
+                site = None
+                if icp is not None and "prospect" in stored:
+                    site = sites.get(found[1])
+                    if site is None:
+                        site = sites[found[1]] = _site_side(stored, icp)
+                        if len(sites) > SITE_MEMO:
+                            sites.popitem(last=False)
+            for column, value in lists.list_values(meta).items():
+                if not result.get(column):
+                    result[column] = value
+            if icp is None:
+                result.update(fit_columns(None))
+            elif stored is None or "prospect" in stored:
+                result.update(fit_columns(lists.fit(meta, site)))
+            return result
+
+        return result_of
+
+    return make

@@ -17,20 +17,24 @@ from agent.icp.deals import label_of, metadata_key, row_attributes
 from agent.icp.model import Criterion, ICPDocument
 
 NOT_IN_A_ROW = ("pain", "trigger", "loss_theme")
+NUMERIC = ("employees", "revenue", "amount")
 
 
 class RowFacts:
-    """One row's attributes, read once, by criterion name."""
+    """One row's attributes, read once, by criterion name. ``headers`` names the column
+    each canonical field came from (``employees`` -> ``team_size``), for the sources."""
 
-    def __init__(self, meta: Mapping[str, Any], where: str = "column") -> None:
+    def __init__(self, meta: Mapping[str, Any], where: str = "column",
+                 headers: Mapping[str, str] | None = None) -> None:
         self.meta = meta
         self.where = where
+        self.headers = headers or {}
         self.values, self.numbers = row_attributes(meta)
 
     def source(self, name: str) -> str:
         key = metadata_key(name)
         raw = self.meta.get(f"{key}_raw", self.meta.get(key, ""))
-        return f"{self.where} {label_of(name)} = {raw}"
+        return f"{self.where} {self.headers.get(key) or label_of(name)} = {raw}"
 
 
 def _band_label(criterion: Criterion, number: float) -> str | None:
@@ -61,6 +65,13 @@ def judge_row(criterion: Criterion, facts: RowFacts) -> Verdict:
     else:
         have = facts.values.get(name, [])
     if not have:
+        raw = facts.meta.get(metadata_key(name))
+        if raw not in (None, ""):  # a value the column cannot be read as ("lots")
+            return Verdict(criterion=shown, kind=criterion.kind, result="unknown",
+                           source=facts.source(name),
+                           reason=f"{label_of(name)} '{raw}' cannot be read as a "
+                                  f"{'number' if metadata_key(name) in NUMERIC else 'value'}; "
+                                  "unknown")
         return Verdict(criterion=shown, kind=criterion.kind, result="unknown",
                        reason=f"{label_of(name)} not in the row")
     wanted = {_norm(v) for v in criterion.values}
@@ -79,11 +90,18 @@ def judge_row(criterion: Criterion, facts: RowFacts) -> Verdict:
                    + ("" if hit else f", not {', '.join(criterion.values)}"))
 
 
+def row_verdicts(meta: Mapping[str, Any], icp: ICPDocument, where: str = "column",
+                 headers: Mapping[str, str] | None = None,
+                 ) -> tuple[list[Verdict], list[Verdict]]:
+    """Each criterion (then each exclusion) judged from the row's columns."""
+    facts = RowFacts(meta, where, headers)
+    return ([judge_row(c, facts) for c in icp.criteria + icp.triggers],
+            [judge_row(c, facts) for c in icp.exclusions])
+
+
 def classify_row(meta: Mapping[str, Any], icp: ICPDocument,
                  thresholds: Thresholds | None = None, where: str = "column") -> Fit:
     """Fit of a deal, an account or a prospect-list row from its own columns."""
-    facts = RowFacts(meta, where)
-    criteria = icp.criteria + icp.triggers
-    verdicts = [judge_row(c, facts) for c in criteria]
-    exclusions = [judge_row(c, facts) for c in icp.exclusions]
-    return fit_from(criteria, verdicts, exclusions, thresholds or Thresholds(), "in the row")
+    verdicts, exclusions = row_verdicts(meta, icp, where)
+    return fit_from(icp.criteria + icp.triggers, verdicts, exclusions,
+                    thresholds or Thresholds(), "in the row")

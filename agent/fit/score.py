@@ -51,6 +51,7 @@ class Verdict(BaseModel):
     url: str = ""
     quote: str = ""
     source: str = ""  # where the evidence came from: "column Employees = 500" or the URL
+    conflict: str = ""  # the other source, when the list and the site disagree
 
 
 class Fit(BaseModel):
@@ -177,54 +178,99 @@ def _weight(criterion: Criterion) -> float:
     return WEIGHTS.get(criterion.kind, 0.5) * CONFIDENCE_FACTOR.get(criterion.confidence, 1.0)
 
 
-def _grouped(criteria: list[Criterion], verdicts: list[Verdict]) -> list[tuple[float, str]]:
-    """(weight, result) per test: single-valued attributes judged once, any value matching."""
-    groups: dict[str, list[tuple[float, str]]] = {}
-    order: list[str] = []
-    for i, (criterion, verdict) in enumerate(zip(criteria, verdicts, strict=True)):
-        key = f"#{i}" if criterion.attribute in MULTI_VALUED else \
-            f"{criterion.kind}:{criterion.attribute}"
-        if key not in groups:
-            order.append(key)
-        groups.setdefault(key, []).append((_weight(criterion), verdict.result))
-    out = []
-    for key in order:
-        entries = groups[key]
-        results = {r for _, r in entries}
-        result = ("match" if "match" in results else
-                  "mismatch" if "mismatch" in results else "unknown")
-        out.append((max(w for w, _ in entries), result))
-    return out
+@dataclass(frozen=True)
+class Scored:
+    score: int | None
+    tier: str
+    confidence: float
+    excluded: bool
 
 
-def fit_from(criteria: list[Criterion], verdicts: list[Verdict], exclusions: list[Verdict],
-             t: Thresholds, unknown_note: str) -> Fit:
-    """Score, tier, confidence and reasons from the verdicts (websites and rows alike)."""
-    total = known = matched = 0.0
-    for weight, result in _grouped(criteria, verdicts):
-        total += weight
-        if result != "unknown":
-            known += weight
-            matched += weight if result == "match" else 0
-    confidence = round(known / total, 2) if total else 0.0
-    hits = [v for v in exclusions if v.result == "excluded"]
-    if hits:
-        score = min(int(round(100 * matched / known)) if known else 0, 20)
-        return Fit(score=score, tier="D", confidence=max(confidence, 0.5), excluded=True,
-                   verdicts=verdicts + exclusions,
-                   reasons=[f"✗ {v.reason}" for v in hits])
-    if known == 0:
-        return Fit(score=None, tier="unknown", confidence=confidence,
-                   verdicts=verdicts + exclusions,
-                   reasons=[f"nothing {unknown_note} bears on the ICP criteria"])
-    score = int(round(100 * (matched + 0.5 * t.prior_weight) / (known + t.prior_weight)))
-    symbol = {"match": "✓", "mismatch": "✗"}
-    reasons = [f"{symbol[v.result]} {v.reason}" for v in verdicts if v.result in symbol]
+class Scorer:
+    """The scoring rule for one list of criteria, with its tests worked out once.
+
+    Criteria on one single-valued attribute form one test (any value matching matches);
+    the score is the weighted share of known tests that match, pulled toward 50 by the
+    prior; confidence is the weighted share of tests that could be judged.
+    """
+
+    def __init__(self, criteria: list[Criterion], t: Thresholds) -> None:
+        self.t = t
+        groups: dict[str, list[int]] = {}
+        for i, criterion in enumerate(criteria):
+            key = f"#{i}" if criterion.attribute in MULTI_VALUED else \
+                f"{criterion.kind}:{criterion.attribute}"
+            groups.setdefault(key, []).append(i)
+        self.tests = [(max(_weight(criteria[i]) for i in members), members)
+                      for members in groups.values()]
+
+    def score(self, results: list[str], excluded: bool) -> Scored:
+        total = known = matched = 0.0
+        for weight, members in self.tests:
+            found = {results[i] for i in members}
+            total += weight
+            if "match" in found:
+                known += weight
+                matched += weight
+            elif "mismatch" in found:
+                known += weight
+        confidence = round(known / total, 2) if total else 0.0
+        if excluded:
+            score = min(int(round(100 * matched / known)) if known else 0, 20)
+            return Scored(score, "D", max(confidence, 0.5), True)
+        if known == 0:
+            return Scored(None, "unknown", confidence, False)
+        t = self.t
+        score = int(round(100 * (matched + 0.5 * t.prior_weight) / (known + t.prior_weight)))
+        return Scored(score, tier_for(score, t), confidence, False)
+
+
+def reason_line(v: Verdict) -> str:
+    symbol = "✓" if v.result == "match" else "✗"
+    return (f"{symbol} {v.reason}" + (f" [{v.source}]" if v.source else "")
+            + (f" (conflict: {v.conflict})" if v.conflict else ""))
+
+
+def reasons_of(scored: Scored, verdicts: list[Verdict], exclusions: list[Verdict],
+               unknown_note: str) -> list[str]:
+    if scored.excluded:
+        return [reason_line(v) for v in exclusions if v.result == "excluded"]
+    if scored.score is None:
+        return [f"nothing {unknown_note} bears on the ICP criteria"]
+    reasons = [reason_line(v) for v in verdicts if v.result in ("match", "mismatch")]
     missing = sum(1 for v in verdicts if v.result == "unknown")
     if missing:
         reasons.append(f"? {missing} criteria not visible {unknown_note}")
-    return Fit(score=score, tier=tier_for(score, t), confidence=confidence,
-               verdicts=verdicts + exclusions, reasons=reasons)
+    return reasons
+
+
+def fit_from(criteria: list[Criterion], verdicts: list[Verdict], exclusions: list[Verdict],
+             t: Thresholds, unknown_note: str, scorer: Scorer | None = None) -> Fit:
+    """Score, tier, confidence and reasons from the verdicts (websites and rows alike)."""
+    scorer = scorer or Scorer(criteria, t)
+    scored = scorer.score([v.result for v in verdicts],
+                          any(v.result == "excluded" for v in exclusions))
+    return Fit(score=scored.score, tier=scored.tier, confidence=scored.confidence,
+               excluded=scored.excluded, verdicts=verdicts + exclusions,
+               reasons=reasons_of(scored, verdicts, exclusions, unknown_note))
+
+
+def site_verdicts(prospect: Prospect, icp: ICPDocument) -> tuple[list[Verdict], list[Verdict]]:
+    """Each criterion (then each exclusion) judged from the site; all unknown when the
+    site gave no usable page."""
+    criteria = icp.criteria + icp.triggers
+    if prospect.fetch_status != "ok":
+        why = f"site {prospect.fetch_status.replace('_', ' ')}"
+        return ([Verdict(criterion=c.attribute, kind=c.kind, result="unknown", reason=why)
+                 for c in criteria],
+                [Verdict(criterion=c.attribute, kind=c.kind, result="unknown", reason=why)
+                 for c in icp.exclusions])
+    j = _Judge(prospect)
+    verdicts = [judge(c, j) for c in criteria]
+    exclusions = [judge(c, j) for c in icp.exclusions]
+    for v in verdicts + exclusions:
+        v.source = v.source or v.url
+    return verdicts, exclusions
 
 
 def classify(prospect: Prospect, icp: ICPDocument, thresholds: Thresholds | None = None) -> Fit:
@@ -233,10 +279,5 @@ def classify(prospect: Prospect, icp: ICPDocument, thresholds: Thresholds | None
         return Fit(score=None, tier="unknown", confidence=0.0, verdicts=[],
                    reasons=[f"site {prospect.fetch_status.replace('_', ' ')}: "
                             f"{prospect.error or 'no usable page'}; not judged"])
-    j = _Judge(prospect)
-    criteria = icp.criteria + icp.triggers
-    verdicts = [judge(c, j) for c in criteria]
-    exclusions = [judge(c, j) for c in icp.exclusions]
-    for v in verdicts + exclusions:
-        v.source = v.source or v.url
-    return fit_from(criteria, verdicts, exclusions, t, "on the site")
+    verdicts, exclusions = site_verdicts(prospect, icp)
+    return fit_from(icp.criteria + icp.triggers, verdicts, exclusions, t, "on the site")

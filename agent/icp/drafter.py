@@ -94,7 +94,9 @@ def summarise(doc: ICPDocument) -> str:
         parts.append("Top recurring pains: " + "; ".join(
             p.label for p in doc.pain_points[:3]) + ".")
     if doc.exclusions:
-        parts.append("Avoid: " + "; ".join(", ".join(c.values) for c in doc.exclusions[:3]) + ".")
+        parts.append("Avoid: " + "; ".join(
+            (f"{c.label} " if c.label else "") + ", ".join(c.values)
+            for c in doc.exclusions[:3]) + ".")
     return " ".join(parts)
 
 

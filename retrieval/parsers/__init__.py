@@ -13,8 +13,8 @@ from pathlib import Path
 
 from retrieval.aliases import describe_aliases
 from retrieval.columns import SAMPLE_ROWS, Role
+from retrieval.fields import split_front_matter
 from retrieval.mapping import ColumnMapping
-from retrieval.parsers.fields import split_front_matter
 from retrieval.parsers.reviews import is_review_table, review_rows
 from retrieval.parsers.tickets import ticket_rows, unwrap_ticket
 from retrieval.parsers.transcripts import (

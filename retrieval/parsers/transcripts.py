@@ -14,7 +14,7 @@ from typing import Any
 
 from retrieval.cells import flatten
 from retrieval.clean import clean_inline
-from retrieval.parsers.fields import front_matter_fields, split_front_matter
+from retrieval.fields import front_matter_fields, split_front_matter
 from retrieval.records import EvidenceRecord, IngestError, Kind
 
 MIN_TURN_WORDS = 3
