@@ -9,13 +9,16 @@ restarting the server) loses nothing.
 
 from __future__ import annotations
 
+import csv
 import html
 import os
 import shutil
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from agent.charts import bars
 from agent.chat.agent import ChatAgent, Delta, Done, StepEvent
 from agent.chat.session import Message
 from agent.icp import versions
@@ -63,6 +66,19 @@ class _GradioIngestProgress(IngestProgress):
 
     def file_finished(self, result: FileResult) -> None:
         pass
+
+
+def tier_mix_html(path: Path) -> str:
+    """A bar per fit tier of an enriched or scored list (share of its rows)."""
+    counts: Counter[str] = Counter()
+    with path.open(encoding="utf-8", newline="") as fh:
+        for row in csv.DictReader(fh):
+            counts[row.get("fit_tier") or "not scored"] += 1
+    total = sum(counts.values()) or 1
+    order = [t for t in ("A", "B", "C", "D", "unknown", "not scored") if counts[t]]
+    return ("<p><b>Tier mix</b> of " + html.escape(path.name) + f" ({total} rows)</p>"
+            + bars("tier mix", [f"tier {t} ({counts[t]} rows)" for t in order],
+                   [(counts[t] / total,) * 3 for t in order], scale=1.0))
 
 
 class UIState:
@@ -131,6 +147,7 @@ def build_app(agent: ChatAgent) -> gr.Blocks:
                                             file_types=[".csv", ".tsv"],
                                             elem_id="prospect-upload")
                 status = gr.Markdown(elem_id="status")
+                tier_mix = gr.HTML(elem_id="tier-mix")
                 enriched = gr.File(label="Enriched CSV", interactive=False,
                                    elem_id="enriched-download")
             with gr.Column(scale=2):
@@ -196,7 +213,7 @@ def build_app(agent: ChatAgent) -> gr.Blocks:
         def enrich(path: str | None,
                    progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:  # noqa: B008
             if not path:
-                return ("", None, *[gr.skip()] * len(panels))
+                return ("", None, "", *[gr.skip()] * len(panels))
             uploads.mkdir(parents=True, exist_ok=True)
             kept = uploads / Path(path).name
             shutil.copyfile(path, kept)
@@ -205,7 +222,8 @@ def build_app(agent: ChatAgent) -> gr.Blocks:
                     (done, max(total, 1)), desc="enriching", unit="domains"))
             output = state.home / "enriched" / f"{kept.stem}-enriched.csv"
             return (("" if result.ok else "**Failed:** ") + result.text,
-                    str(output) if result.ok else None, *state.panels())
+                    str(output) if result.ok else None,
+                    tier_mix_html(output) if result.ok else "", *state.panels())
 
         def validate() -> str:
             result = agent.tools.validate_icp(rerun=True)
@@ -218,7 +236,8 @@ def build_app(agent: ChatAgent) -> gr.Blocks:
         for trigger in (send.click, box.submit):
             trigger(respond, inputs=[box, chatbot], outputs=[chatbot, box, *panels])
         evidence.upload(ingest, inputs=evidence, outputs=[status, *panels])
-        prospect_list.upload(enrich, inputs=prospect_list, outputs=[status, enriched, *panels])
+        prospect_list.upload(enrich, inputs=prospect_list,
+                             outputs=[status, enriched, tier_mix, *panels])
     return app
 
 

@@ -44,8 +44,8 @@ ALIASES: dict[str, tuple[str, ...]] = {
         "employees", "employee count", "number of employees", "num employees",
         "headcount", "company size", "employee range", "size", "organization size",
         "organisation size", "org size", "reviewer company size", "company size range",
-        "team size", "company headcount", "staff count", "estimated num employees",
-        "employees count", "total employees",
+        "team size", "num of employees", "no of employees", "company headcount",
+        "staff count", "estimated num employees", "employees count", "total employees",
     ),
     "revenue": ("revenue", "annual revenue", "arr", "revenue musd", "revenue usd"),
     "country": (

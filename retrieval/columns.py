@@ -62,7 +62,8 @@ _LIST_BRACKETS = re.compile(r"^\[(.*)\]$", re.S)
 ID_WORDS = {"id", "uuid", "guid", "key", "number", "no", "num", "code", "ref", "reference id"}
 PERSON_WORDS = re.compile(
     r"\b(owner|rep|agent|assignee|reviewer name|contact|first name|last name|full name|"
-    r"author|salesperson|manager|founders? names?|person|employee name|user name|username)\b"
+    r"author|salesperson|manager|founders? names?|person|employee name|user name|username|"
+    r"ceo|cfo|cto|founders?)\b"
 )
 PHONE_WORDS = re.compile(r"\b(phone|mobile|tel|telephone|fax|cell)\b")
 EMAIL_WORDS = re.compile(r"\b(e ?mail|email address)\b")

@@ -28,6 +28,7 @@ class RowFit:
     tier: str
     confidence: float
     reasons: list[str]
+    verdicts: list[Verdict]
 
 LIST_FIELDS = {"industry": "industry", "employee_range": "employees", "country": "country",
                "technologies": "technologies"}
@@ -126,7 +127,7 @@ class ListFit:
         row = self.row_side(meta)
         if site is not None:
             fit = merged_fit(self.icp, row, site, self.thresholds, self.prefer)
-            return RowFit(fit.score, fit.tier, fit.confidence, fit.reasons)
+            return RowFit(fit.score, fit.tier, fit.confidence, fit.reasons, fit.verdicts)
         # no site: the row's verdicts are the fit's (merging with unknowns changes nothing)
         verdicts, exclusions = row
         results = tuple(v.result for v in verdicts)
@@ -136,7 +137,8 @@ class ListFit:
             scored = self._scored[(results, excluded)] = self._scorer.score(list(results),
                                                                             excluded)
         reasons = reasons_of(scored, verdicts, exclusions, NOTE)
-        return RowFit(scored.score, scored.tier, scored.confidence, reasons)
+        return RowFit(scored.score, scored.tier, scored.confidence, reasons,
+                      verdicts + exclusions)
 
     def list_values(self, meta: dict[str, Any]) -> dict[str, str]:
         """The enrichment columns the list itself fills (industry, size, country, stack)."""

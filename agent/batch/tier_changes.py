@@ -10,9 +10,8 @@ import itertools
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from agent.batch.list_fit import ListFit
+from agent.batch.list_fit import ListFit, RowFit
 from agent.batch.prospect_csv import open_prospects
-from agent.fit.score import Fit
 from agent.icp.model import ICPDocument
 from retrieval.columns import SAMPLE_ROWS
 
@@ -28,13 +27,13 @@ class TierChange:
     moved_by: list[str] = field(default_factory=list)
 
 
-def _results(fit: Fit | None) -> dict[str, str]:
+def _results(fit: RowFit | None) -> dict[str, str]:
     if fit is None:
         return {}
     return {v.criterion: v.result for v in fit.verdicts}
 
 
-def _moved_by(a: Fit | None, b: Fit | None) -> list[str]:
+def _moved_by(a: RowFit | None, b: RowFit | None) -> list[str]:
     old, new = _results(a), _results(b)
     out = []
     for criterion in dict.fromkeys([*old, *new]):

@@ -259,8 +259,6 @@ class ChatTools(ProofTools):
         from agent.batch.run import BatchError, BatchOptions, run_enrich
 
         doc = self.current_icp()
-        if doc is None:
-            return ToolResult("Draft an ICP first: prospects are judged against it.", ok=False)
         source = Path(path).expanduser()
         output = self.ws.home / "enriched" / f"{source.stem}-enriched.csv"
         output.parent.mkdir(parents=True, exist_ok=True)
@@ -274,7 +272,7 @@ class ChatTools(ProofTools):
             return ToolResult(f"{source.name}: {exc}", ok=False)
         with output.open(encoding="utf-8-sig", newline="") as fh:
             for row in csv.DictReader(fh):
-                if row.get("domain"):
+                if row.get("domain") and doc is not None:
                     self.prospects.put({
                         "input": row["domain"], "domain": row["domain"],
                         "fetch_status": row["fetch_status"], "error": row["error"],
@@ -284,6 +282,10 @@ class ChatTools(ProofTools):
                         "fit_reasons": [r for r in row["fit_reasons"].split(" | ") if r],
                         "verdicts": [], "icp_version": doc.version,
                         "classified_at": datetime.now(UTC).isoformat(timespec="seconds")})
+        if doc is None:
+            return ToolResult(f"Enriched {summary.rows} rows ({summary.domains} domains) into "
+                              f"{output}. No ICP yet, so no fit scores: draft one and upload "
+                              "the list again to score it.")
         tiers = ", ".join(f"{k} {v}" for k, v in sorted(summary.tiers.items()))
         return ToolResult(f"Enriched {summary.rows} rows ({summary.domains} domains; tiers: "
                           f"{tiers or 'none'}) into {output}.")
