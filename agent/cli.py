@@ -49,6 +49,8 @@ app = typer.Typer(
 
 
 
+IcpFileOption = Annotated[Path | None, typer.Option(
+    "--icp", help="ICP JSON to judge against (default: the newest version in the workspace).")]
 UseColumnOption = Annotated[list[str] | None, typer.Option(
     "--use-column", metavar="NAME", help="Learn from a column the leakage guard set aside "
     "(repeatable; the name as shown in the notes).")]
@@ -250,9 +252,7 @@ def validate(
 def classify(
     ctx: typer.Context,
     url: Annotated[str, typer.Argument(help="The prospect's website or domain (acme.com).")],
-    icp_file: Annotated[Path | None, typer.Option(
-        "--icp", help="ICP JSON to judge against (default: the newest version in the "
-        "workspace).")] = None,
+    icp_file: IcpFileOption = None,
     allow_private: Annotated[bool, typer.Option(
         "--allow-private", help="Allow private and loopback addresses (local sites, tests). "
         "Refused by default.")] = False,
@@ -282,8 +282,7 @@ def enrich(
                                            "Apollo, Clay or by hand) with a website column.")],
     output: Annotated[Path, typer.Option("-o", "--output", help="Where to write the enriched "
                                          "list (.csv, or .jsonl for JSON lines).")],
-    icp_file: Annotated[Path | None, typer.Option(
-        "--icp", help="ICP JSON to judge against (default: the newest version).")] = None,
+    icp_file: IcpFileOption = None,
     concurrency: Annotated[int, typer.Option(
         "--concurrency", "-c", help="Requests in flight at once.", min=1, max=500)] = 32,
     resume: Annotated[bool, typer.Option(
@@ -348,8 +347,7 @@ def score(
                                            "Salesforce, Apollo, Clay or by hand).")],
     output: Annotated[Path, typer.Option("-o", "--output", help="Where to write the scored "
                                          "list (.csv, or .jsonl for JSON lines).")],
-    icp_file: Annotated[Path | None, typer.Option(
-        "--icp", help="ICP JSON to judge against (default: the newest version).")] = None,
+    icp_file: IcpFileOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
 ) -> None:
     """Score a prospect list from its own columns alone, without fetching anything.

@@ -5,7 +5,8 @@ from __future__ import annotations
 from html import escape
 
 from agent.charts import STYLE, bars, line_chart
-from agent.validate.run import TierResult, ValidationReport
+from agent.validate.metrics import TierResult
+from agent.validate.run import ValidationReport
 
 
 def _pct(x: float) -> str:

@@ -9,9 +9,9 @@ of a 100,000-deal test set take milliseconds.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import numpy as np
+from pydantic import BaseModel
 
 from agent.icp.stats import wilson
 
@@ -59,8 +59,7 @@ def auc_interval(scores: Sequence[float], won: Sequence[bool], resamples: int = 
     return estimate, float(low), float(high)
 
 
-@dataclass
-class TierRow:
+class TierResult(BaseModel):
     tier: str
     deals: int
     wins: int
@@ -72,7 +71,7 @@ class TierRow:
 
 
 def tier_table(tiers: Sequence[str], won: Sequence[bool],
-               order: Sequence[str] = ("A", "B", "C", "D", "unknown")) -> list[TierRow]:
+               order: Sequence[str] = ("A", "B", "C", "D", "unknown")) -> list[TierResult]:
     total, total_wins = len(tiers), sum(won)
     rows = []
     for tier in order:
@@ -81,9 +80,11 @@ def tier_table(tiers: Sequence[str], won: Sequence[bool],
             continue
         wins = sum(picked)
         low, high = wilson(wins, len(picked))
-        rows.append(TierRow(tier, len(picked), wins, wins / len(picked) if picked else 0.0,
-                            low, high, len(picked) / total if total else 0.0,
-                            wins / total_wins if total_wins else 0.0))
+        rows.append(TierResult(
+            tier=tier, deals=len(picked), wins=wins,
+            win_rate=round(wins / len(picked), 4) if picked else 0.0, low=round(low, 4),
+            high=round(high, 4), share_of_deals=round(len(picked) / total, 4) if total else 0.0,
+            share_of_wins=round(wins / total_wins, 4) if total_wins else 0.0))
     return rows
 
 
@@ -99,8 +100,7 @@ def gain_curve(scores: Sequence[float], won: Sequence[bool],
     return [(0.0, 0.0)] + [((i + 1) / len(hits), float(cumulative[i])) for i in idx]
 
 
-@dataclass
-class CalibrationRow:
+class CalibrationResult(BaseModel):
     scores: str
     deals: int
     win_rate: float
@@ -109,7 +109,7 @@ class CalibrationRow:
 
 
 def calibration(scores: Sequence[float], won: Sequence[bool],
-                edges: Sequence[int] = (0, 20, 35, 55, 75, 101)) -> list[CalibrationRow]:
+                edges: Sequence[int] = (0, 20, 35, 55, 75, 101)) -> list[CalibrationResult]:
     """Win rate per score range: a useful score rises from range to range."""
     rows = []
     for low_edge, high_edge in zip(edges, edges[1:], strict=False):
@@ -118,6 +118,7 @@ def calibration(scores: Sequence[float], won: Sequence[bool],
             continue
         wins = sum(picked)
         low, high = wilson(wins, len(picked))
-        rows.append(CalibrationRow(f"{low_edge}–{min(high_edge - 1, 100)}",
-                                   len(picked), wins / len(picked), low, high))
+        rows.append(CalibrationResult(scores=f"{low_edge}–{min(high_edge - 1, 100)}",
+                                      deals=len(picked), win_rate=round(wins / len(picked), 4),
+                                      low=round(low, 4), high=round(high, 4)))
     return rows

@@ -19,32 +19,20 @@ from agent.fit.score import Thresholds
 from agent.icp.criteria import learn
 from agent.icp.deals import Deal
 from agent.icp.model import ICPDocument
-from agent.validate.metrics import auc_interval, calibration, gain_curve, tier_table
+from agent.validate.metrics import (
+    CalibrationResult,
+    TierResult,
+    auc_interval,
+    calibration,
+    gain_curve,
+    tier_table,
+)
 from agent.validate.reference import reference_scores
 from agent.validate.split import Split, since, split_deals
 
 NEUTRAL = 50.0  # a deal nothing in the ICP bears on ranks in the middle
 GOOD = ("A", "B")
 MIN_OUTCOME_HELD_OUT = 10  # below this many held-out wins (or losses) the verdict is hedged
-
-
-class TierResult(BaseModel):
-    tier: str
-    deals: int
-    wins: int
-    win_rate: float
-    low: float
-    high: float
-    share_of_deals: float
-    share_of_wins: float
-
-
-class CalibrationResult(BaseModel):
-    scores: str
-    deals: int
-    win_rate: float
-    low: float
-    high: float
 
 
 class CriterionLift(BaseModel):
@@ -104,9 +92,6 @@ def score_deals(deals: list[Deal], icp: ICPDocument,
     return scores, tiers
 
 
-def _tiers(tiers: list[str], won: list[bool]) -> list[TierResult]:
-    return [TierResult(**{k: (round(v, 4) if isinstance(v, float) else v)
-                          for k, v in row.__dict__.items()}) for row in tier_table(tiers, won)]
 
 
 def _lifts(icp: ICPDocument) -> list[CriterionLift]:
@@ -156,7 +141,7 @@ def backtest(deals: list[Deal], thresholds: Thresholds | None = None,
     won = [d.won for d in split.test]
     scores, tiers = score_deals(split.test, icp, t)
     auc, ci = _interval(auc_interval(scores, won))
-    tier_rows = _tiers(tiers, won)
+    tier_rows = tier_table(tiers, won)
     reference = reference_scores(split.train, split.test, learned.bands,
                                  frozenset(learned.leaks))
     ref_auc, ref_ci = _interval(auc_interval(reference, won)) if reference else (None,
@@ -175,9 +160,7 @@ def backtest(deals: list[Deal], thresholds: Thresholds | None = None,
               "share_of_deals": round(sum(r.share_of_deals for r in good), 4)},
         gain_curve=[list(p) for p in gain_curve(scores, won)],
         reference_gain_curve=[list(p) for p in gain_curve(reference, won)] if reference else [],
-        calibration=[CalibrationResult(**{k: (round(v, 4) if isinstance(v, float) else v)
-                                          for k, v in row.__dict__.items()})
-                     for row in calibration(scores, won)],
+        calibration=calibration(scores, won),
         criteria=_lifts(icp), notes=notes,
         set_aside={leak.label: leak.reason for leak in learned.leaks.values()},
         verdict=verdict_text(auc, ci, tier_rows, ref_auc),
@@ -193,8 +176,8 @@ def drift(deals: list[Deal], icp: ICPDocument, date: str,
     after_scores, after_tiers = score_deals(split.test, icp, t)
     won_before = [d.won for d in split.train]
     won_after = [d.won for d in split.test]
-    before = _tiers(before_tiers, won_before)
-    after = _tiers(after_tiers, won_after)
+    before = tier_table(before_tiers, won_before)
+    after = tier_table(after_tiers, won_after)
     pairs = {r.tier: r for r in before}
     shifted = []
     for row in after:
