@@ -145,7 +145,8 @@ def test_enrich_without_an_icp_then_rescore_then_tier_changes(
     assert result.exit_code == 0, result.output
     rescored = read(out)
     assert rescored[0]["fit_tier"] in ("B", "C") and rescored[1]["fetch_status"] == "ok"
-    assert "size is 40" not in rescored[1]["fit_reasons"] or "✓" in rescored[1]["fit_reasons"]
+    assert "✓ Company size (employees) is 1-49 [column Employees = 40]" in \
+        rescored[1]["fit_reasons"]
     diff = runner.invoke(app, ["draft", "--diff", "v1", "v2", "--list", str(source)])
     assert diff.exit_code == 0, diff.output
     assert "Quiet Inc: A" in diff.output and "Company size (employees): 200-999" in diff.output
