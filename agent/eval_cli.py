@@ -11,11 +11,11 @@ import typer
 from rich.markup import escape
 
 from agent.cli_output import console, err_console, fail
-from agent.icp import versions
 from agent.llm.client import LLMError
 from agent.pipeline import structured_llm
 from agent.render import BatchBar
 from agent.settings import Settings
+from retrieval.textio import atomic_write
 
 eval_app = typer.Typer(help="Compare prompt versions (and models) on labelled datasets, "
                        "with paired statistics and an HTML report.", no_args_is_help=True)
@@ -141,7 +141,7 @@ def eval_report(
         chosen = [load_run(home, r) for r in runs] if runs else latest_batch(home)
         if not chosen:
             raise fail("no eval runs yet: run `icp eval run fit` first")
-        versions.atomic_write(output, render_report(chosen))
+        atomic_write(output, render_report(chosen))
     except (FileNotFoundError, ValueError) as exc:
         raise fail(str(exc)) from None
     console.print(f"Report of {len(chosen)} runs written to {output}", highlight=False)

@@ -29,6 +29,7 @@ from retrieval.embeddings import Embedder
 from retrieval.mining.models import MiningResult
 from retrieval.mining.themes import mine, stability
 from retrieval.store import EvidenceStore
+from retrieval.textio import atomic_write
 
 log = logging.getLogger(__name__)
 
@@ -114,7 +115,7 @@ def remember_mining(ws: Workspace, result: MiningResult) -> float | None:
         except ValueError:
             log.warning("ignoring an unreadable previous mining run at %s", path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    versions.atomic_write(path, result.model_dump_json())
+    atomic_write(path, result.model_dump_json())
     return kept
 
 
@@ -164,9 +165,9 @@ def validate_icp(ws: Workspace, since: str | None = None, test_share: float = 0.
         report = backtest(deals, thresholds, test_share, use_columns)
     folder = ws.home / "validation"
     folder.mkdir(parents=True, exist_ok=True)
-    versions.atomic_write(folder / "latest.json", report.model_dump_json(indent=2))
+    atomic_write(folder / "latest.json", report.model_dump_json(indent=2))
     html_path = folder / "latest.html"
-    versions.atomic_write(html_path, render_validation(report))
+    atomic_write(html_path, render_validation(report))
     return ValidationOutcome(report, html_path)
 
 

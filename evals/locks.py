@@ -10,8 +10,8 @@ import json
 import os
 from pathlib import Path
 
-from agent.icp.versions import atomic_write
 from agent.llm.prompts import PromptFile
+from retrieval.textio import atomic_write
 
 LOCKS = Path(__file__).parent / "prompt_locks.json"
 

@@ -17,13 +17,13 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from agent.icp import versions
 from agent.llm.calllog import CallLog
 from agent.llm.client import StructuredLLM
 from agent.llm.prompts import PromptFile, load_prompt
 from evals.datasets import file_hash
 from evals.locks import check_and_lock
 from evals.tasks.base import CaseResult, Task
+from retrieval.textio import atomic_write
 
 OFFLINE = "offline"
 __all__ = ["CaseResult", "EvalRun", "Evaluator", "load_run", "latest_batch", "save_run"]
@@ -130,7 +130,7 @@ def runs_dir(home: Path) -> Path:
 
 def save_run(home: Path, run: EvalRun) -> Path:
     path = runs_dir(home) / f"{run.run_id}.json"
-    versions.atomic_write(path, run.model_dump_json(indent=1))
+    atomic_write(path, run.model_dump_json(indent=1))
     return path
 
 

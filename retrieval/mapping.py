@@ -30,6 +30,7 @@ import yaml
 from retrieval.aliases import ALIASES
 from retrieval.columns import Role
 from retrieval.records import IngestError
+from retrieval.textio import atomic_write
 
 ROLE_WORDS = {
     "text": Role.TEXT, "evidence": Role.TEXT, "category": Role.CATEGORY,
@@ -195,6 +196,4 @@ class MappingStore:
         self.folder.mkdir(parents=True, exist_ok=True)
         text = yaml.safe_dump({"source": source_key, "mapping": mapping.as_dict()},
                               sort_keys=False, allow_unicode=True)
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(text, encoding="utf-8")
-        tmp.replace(path)
+        atomic_write(path, text)

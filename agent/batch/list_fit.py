@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from agent.fit.merge import NOTE, merged_fit
-from agent.fit.rows import row_verdicts
+from agent.fit.rows import RowFacts, judge_row
 from agent.fit.score import Scored, Scorer, Thresholds, Verdict, reasons_of
 from agent.icp.deals import metadata_key
 from agent.icp.model import ICPDocument
@@ -101,7 +101,7 @@ class ListFit:
     def row_side(self, meta: dict[str, Any]) -> tuple[list[Verdict], list[Verdict]]:
         """The row's verdicts; each criterion judged once per distinct value."""
         assert self.icp is not None
-        headers = self.schema.cmap.mapping
+        facts: RowFacts | None = None  # read only when a verdict is not known yet
         out: tuple[list[Verdict], list[Verdict]] = ([], [])
         for group, criteria in ((0, self.criteria), (1, self.exclusions)):
             keys = self._keys[group]
@@ -110,10 +110,8 @@ class ListFit:
                 memo = (group, n, meta.get(key), meta.get(key + "_raw"))
                 verdict = self._verdicts.get(memo)
                 if verdict is None:
-                    one = ICPDocument(criteria=[criterion]) if group == 0 else \
-                        ICPDocument(exclusions=[criterion])
-                    judged = row_verdicts(meta, one, headers=headers)
-                    verdict = (judged[0] or judged[1])[0]
+                    facts = facts or RowFacts(meta, headers=self.schema.cmap.mapping)
+                    verdict = judge_row(criterion, facts)
                     if len(self._verdicts) < MEMO_LIMIT:
                         self._verdicts[memo] = verdict
                 out[group].append(verdict)

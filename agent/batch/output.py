@@ -10,8 +10,6 @@ from __future__ import annotations
 import csv
 import itertools
 import json
-import os
-import tempfile
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
@@ -19,6 +17,7 @@ from typing import Any
 
 from agent.batch.prospect_csv import ProspectList, open_prospects
 from retrieval.columns import SAMPLE_ROWS
+from retrieval.textio import atomic_open
 
 ENRICH_COLUMNS = ["domain", "fetch_status", "industry", "employee_range", "country",
                   "technologies", "signals", "fit_score", "fit_tier", "fit_confidence",
@@ -64,32 +63,26 @@ def write_list(source: Path, output: Path, make: MakeRowResult, require_website:
     jsonl = output.suffix.lower() in (".jsonl", ".ndjson")
     tiers: Counter[str] = Counter()
     output.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=output.parent, prefix=f".{output.name}.")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh, \
-                open_prospects(source, require_website) as (layout, rows):
-            header = list(layout.header)
-            names = [f"icp_{c}" if c in header else c for c in ENRICH_COLUMNS]
-            sample = list(itertools.islice(rows, SAMPLE_ROWS))
-            result_of = make(layout, [values for _, values in sample])
-            writer = None if jsonl else csv.writer(fh)
+    with atomic_open(output, newline="") as fh, \
+            open_prospects(source, require_website) as (layout, rows):
+        header = list(layout.header)
+        names = [f"icp_{c}" if c in header else c for c in ENRICH_COLUMNS]
+        sample = list(itertools.islice(rows, SAMPLE_ROWS))
+        result_of = make(layout, [values for _, values in sample])
+        writer = None if jsonl else csv.writer(fh)
+        if writer:
+            writer.writerow(header + names)
+        for count, (number, values) in enumerate(itertools.chain(sample, rows), start=1):
+            values = values + [""] * (len(header) - len(values))
+            result = result_of(number, values)
+            tiers[str(result.get("fit_tier") or "none")] += 1
             if writer:
-                writer.writerow(header + names)
-            for count, (number, values) in enumerate(itertools.chain(sample, rows), start=1):
-                values = values + [""] * (len(header) - len(values))
-                result = result_of(number, values)
-                tiers[str(result.get("fit_tier") or "none")] += 1
-                if writer:
-                    writer.writerow(values[:len(header)] + flatten_cells(result))
-                else:
-                    record = dict(zip(header, values, strict=False))
-                    record.update({n: result.get(c) for n, c in zip(names, ENRICH_COLUMNS,
-                                                                   strict=True)})
-                    fh.write(json.dumps(record, ensure_ascii=False) + "\n")
-                if progress and count % 1000 == 0:
-                    progress(count)
-        os.replace(tmp, output)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+                writer.writerow(values[:len(header)] + flatten_cells(result))
+            else:
+                record = dict(zip(header, values, strict=False))
+                record.update({n: result.get(c) for n, c in zip(names, ENRICH_COLUMNS,
+                                                               strict=True)})
+                fh.write(json.dumps(record, ensure_ascii=False) + "\n")
+            if progress and count % 1000 == 0:
+                progress(count)
     return tiers

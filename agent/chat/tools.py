@@ -28,6 +28,7 @@ from agent.render_columns import column_lines
 from retrieval.ingest import Ingestor, Progress
 from retrieval.mining.models import MiningResult
 from retrieval.search import search
+from retrieval.textio import atomic_write
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +52,7 @@ class ProspectBook:
         rows = self.all()
         rows[str(row["domain"]).lower()] = row
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        versions.atomic_write(self.path, json.dumps(rows, indent=1, ensure_ascii=False))
+        atomic_write(self.path, json.dumps(rows, indent=1, ensure_ascii=False))
 
     def find(self, name: str) -> dict[str, Any] | None:
         key = name.lower().strip().removeprefix("https://").removeprefix("http://")

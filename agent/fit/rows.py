@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from agent.fit.score import Fit, Thresholds, Verdict, fit_from
+from agent.fit.score import Fit, Scorer, Thresholds, Verdict, fit_from
 from agent.icp.bands import Band, band_of, fixed_bands
 from agent.icp.deals import label_of, metadata_key, row_attributes
 from agent.icp.model import Criterion, ICPDocument
@@ -100,8 +100,10 @@ def row_verdicts(meta: Mapping[str, Any], icp: ICPDocument, where: str = "column
 
 
 def classify_row(meta: Mapping[str, Any], icp: ICPDocument,
-                 thresholds: Thresholds | None = None, where: str = "column") -> Fit:
-    """Fit of a deal, an account or a prospect-list row from its own columns."""
+                 thresholds: Thresholds | None = None, where: str = "column",
+                 scorer: Scorer | None = None) -> Fit:
+    """Fit of a deal, an account or a prospect-list row from its own columns (pass the
+    ``scorer`` of ``icp`` when scoring many rows)."""
     verdicts, exclusions = row_verdicts(meta, icp, where)
     return fit_from(icp.criteria + icp.triggers, verdicts, exclusions,
-                    thresholds or Thresholds(), "in the row")
+                    thresholds or Thresholds(), "in the row", scorer)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 import os
 import re
-import tempfile
 from pathlib import Path
 
 from agent.icp.model import ICPDocument
+from retrieval.textio import atomic_write
 
 _VERSION = re.compile(r"^v(\d+)\.json$")
 
@@ -26,17 +26,6 @@ def icp_dir(home: Path) -> Path:
 def list_versions(home: Path) -> list[int]:
     return sorted(int(m.group(1)) for p in icp_dir(home).iterdir()
                   if (m := _VERSION.match(p.name)))
-
-
-def atomic_write(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def save(home: Path, doc: ICPDocument, markdown: str) -> Path:

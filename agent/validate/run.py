@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field
 from scipy.stats import fisher_exact
 
 from agent.fit.rows import classify_row
-from agent.fit.score import Thresholds
+from agent.fit.score import Scorer, Thresholds
 from agent.icp.criteria import learn
 from agent.icp.deals import Deal
 from agent.icp.model import ICPDocument
@@ -85,8 +85,9 @@ def score_deals(deals: list[Deal], icp: ICPDocument,
                 thresholds: Thresholds) -> tuple[list[float], list[str]]:
     """Each deal's fit score (neutral when nothing bears on it) and tier."""
     scores, tiers = [], []
+    scorer = Scorer(icp.criteria + icp.triggers, thresholds)
     for deal in deals:
-        fit = classify_row(deal.chunk.meta, icp, thresholds)
+        fit = classify_row(deal.chunk.meta, icp, thresholds, scorer=scorer)
         scores.append(NEUTRAL if fit.score is None else float(fit.score))
         tiers.append(fit.tier)
     return scores, tiers
