@@ -221,6 +221,7 @@ def test_reviews_give_a_customer_profile_not_win_rates(ingestor: Ingestor,
     assert doc.basis == "customers" and not doc.criteria
     industries = [p for p in doc.customer_profile if p.label == "Industry"]
     assert industries and industries[0].value == "real estate" and industries[0].count == 4
+    assert industries[1].value == "transportation/trucking/railroad"  # ties by name
     assert 0 <= industries[0].low <= industries[0].share <= industries[0].high <= 1
     text = render(doc)
     assert "## Profile of current customers" in text and "not win rates" in text

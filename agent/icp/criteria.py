@@ -56,7 +56,7 @@ def merge_spellings(deals: list[Deal], attribute: str) -> dict[str, str]:
     if len(counts) > MAX_VALUES * 4:
         return {}  # free-form values; not worth the quadratic comparison
     canonical: dict[str, str] = {}
-    by_frequency = [v for v, _ in counts.most_common()]
+    by_frequency = [v for v, _ in sorted(counts.items(), key=lambda item: (-item[1], item[0]))]
     for i, value in enumerate(by_frequency):
         match = difflib.get_close_matches(value, by_frequency[:i], n=1, cutoff=0.88)
         canonical[value] = canonical.get(match[0], match[0]) if match else value

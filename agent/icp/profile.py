@@ -64,7 +64,8 @@ def customer_profile(corpus: Corpus) -> tuple[list[ProfileShare], list[str]]:
             counts[name].update(set(items))
     shares: list[ProfileShare] = []
     for name in sorted(counts):
-        for value, count in counts[name].most_common(MAX_VALUES_SHOWN):
+        ranked = sorted(counts[name].items(), key=lambda item: (-item[1], item[0]))
+        for value, count in ranked[:MAX_VALUES_SHOWN]:
             if count < MIN_COUNT:
                 continue
             low, high = wilson(count, known[name])
