@@ -8,10 +8,7 @@ from typing import Annotated
 import typer
 
 from agent.cli_output import console, fail
-from agent.llm.client import LLMError
 from agent.settings import Settings
-from retrieval.embeddings import EmbeddingSpecError
-from retrieval.store import StoreError
 
 
 def chat(
@@ -36,7 +33,7 @@ def chat(
     settings: Settings = ctx.obj
     try:
         agent = open_agent(settings, allow_private, session)
-    except (StoreError, EmbeddingSpecError, LLMError, ValueError) as exc:
+    except ValueError as exc:
         raise fail(str(exc)) from None
     if new:
         agent.session.clear()
@@ -75,7 +72,7 @@ def ui(
     settings: Settings = ctx.obj
     try:
         agent = open_agent(settings, allow_private, session)
-    except (StoreError, EmbeddingSpecError, LLMError, ValueError) as exc:
+    except ValueError as exc:
         raise fail(str(exc)) from None
     from agent.web_ui import serve
 

@@ -13,12 +13,11 @@ from pydantic import ValidationError
 from rich.markup import escape
 
 from agent.chat_cli import chat, ui
-from agent.cli_output import console, err_console, fail
+from agent.cli_output import CatchingGroup, console, err_console, fail
 from agent.eval_cli import eval_app
 from agent.icp import versions
 from agent.icp.deals import iso_date
 from agent.ingest_cli import KindOption, ingest, inspect
-from agent.llm.client import LLMError
 from agent.pipeline import Workspace, draft_icp, mine_store, remember_mining
 from agent.prospect_cli import classify, enrich, score
 from agent.render import (
@@ -28,10 +27,7 @@ from agent.render import (
 )
 from agent.render_validation import print_tier_changes, print_validation
 from agent.settings import Settings
-from retrieval.embeddings import EmbeddingSpecError
-from retrieval.records import IngestError
 from retrieval.search import search as search_evidence
-from retrieval.store import StoreError
 from retrieval.textio import atomic_write
 from retrieval.values import parse_date
 
@@ -41,6 +37,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    cls=CatchingGroup,
 )
 
 
@@ -95,7 +92,7 @@ def search(
     try:
         embedder = settings.embedder()
         hits = search_evidence(settings.store(embedder), embedder, query, k, kind.kind())
-    except (StoreError, EmbeddingSpecError, ValueError) as exc:
+    except ValueError as exc:
         raise fail(str(exc)) from None
     if as_json:
         typer.echo(json.dumps([h.as_dict() for h in hits], indent=2, ensure_ascii=False))
@@ -116,16 +113,13 @@ def mine(
     Same evidence, same themes in the same order.
     """
     settings: Settings = ctx.obj
-    try:
-        ws = Workspace.open(settings)
-        analysis = mine_store(ws, kind.kind().value if kind.kind() else None)
-        result = analysis.mining
-        kept = remember_mining(ws, result) if kind is KindOption.auto else None
-        if analysis.assistant is not None:
-            for note in analysis.assistant.report.notes(ws.model):
-                err_console.print(f"[yellow]! {escape(note)}[/]")
-    except (StoreError, EmbeddingSpecError, LLMError) as exc:
-        raise fail(str(exc)) from None
+    ws = Workspace.open(settings)
+    analysis = mine_store(ws, kind.kind().value if kind.kind() else None)
+    result = analysis.mining
+    kept = remember_mining(ws, result) if kind is KindOption.auto else None
+    if analysis.assistant is not None:
+        for note in analysis.assistant.report.notes(ws.model):
+            err_console.print(f"[yellow]! {escape(note)}[/]")
     if as_json:
         typer.echo(result.model_dump_json(indent=2))
     else:
@@ -165,25 +159,21 @@ def draft(
         settings = settings.model_copy(update={"vendor": vendor})
     if list_file is not None and not diff:
         raise fail("--list goes with --diff vA vB")
-    try:
-        if diff:
-            home = settings.workspace()
-            a, b = (versions.load(home, ref) for ref in diff)
-            if list_file is not None:
-                from agent.batch.tier_changes import tier_changes
+    if diff:
+        home = settings.workspace()
+        a, b = (versions.load(home, ref) for ref in diff)
+        if list_file is not None:
+            from agent.batch.tier_changes import tier_changes
 
-                print_tier_changes(console, diff, *tier_changes(list_file, a, b))
-                return
-            changes = versions.diff(a, b)
-            typer.echo("\n".join(changes) if changes else f"{diff[0]} and {diff[1]} are the same")
+            print_tier_changes(console, diff, *tier_changes(list_file, a, b))
             return
-        ws = Workspace.open(settings)
-        if ws.store.count() == 0:
-            raise fail("the evidence store is empty: run `icp ingest FILES` first")
-        outcome = draft_icp(ws, tuple(use_columns or ()))
-    except (StoreError, EmbeddingSpecError, versions.VersionError, LLMError,
-            IngestError) as exc:
-        raise fail(str(exc)) from None
+        changes = versions.diff(a, b)
+        typer.echo("\n".join(changes) if changes else f"{diff[0]} and {diff[1]} are the same")
+        return
+    ws = Workspace.open(settings)
+    if ws.store.count() == 0:
+        raise fail("the evidence store is empty: run `icp ingest FILES` first")
+    outcome = draft_icp(ws, tuple(use_columns or ()))
     if output:
         atomic_write(output, outcome.markdown)
     if json_out:
@@ -222,7 +212,7 @@ def validate(
         ws = Workspace.open(settings)
         outcome = validate_icp(ws, iso_date(since) if since else None, test_share,
                                tuple(use_columns or ()))
-    except (StoreError, EmbeddingSpecError, versions.VersionError, ValueError) as exc:
+    except ValueError as exc:
         raise fail(str(exc)) from None
     if output:
         atomic_write(output, outcome.html_path.read_text(encoding="utf-8"))
@@ -243,10 +233,7 @@ def demo(
     from agent.demo import run_demo
 
     settings: Settings = ctx.obj
-    try:
-        ok = run_demo(settings, console, keep)
-    except (StoreError, EmbeddingSpecError) as exc:
-        raise fail(str(exc)) from None
+    ok = run_demo(settings, console, keep)
     if not ok:
         raise typer.Exit(1)
 

@@ -11,7 +11,6 @@ import typer
 from rich.markup import escape
 
 from agent.cli_output import console, err_console, fail
-from agent.llm.client import LLMError
 from agent.pipeline import structured_llm
 from agent.render import BatchBar
 from agent.settings import Settings
@@ -53,8 +52,6 @@ def eval_run(
     """Run each prompt version and the offline engine on the same cases; every run is
     recorded in the workspace (evals/runs/) with prompt hash, model, dataset hash and
     git commit."""
-    from evals.datasets import DatasetError
-    from evals.locks import LockError
     from evals.runner import Evaluator
     from evals.tasks import get_task
 
@@ -73,7 +70,7 @@ def eval_run(
                              progress=lambda _label, done, total: bar.update(done, total)
                              ).run(prompt or [], llm, (spec or "").removeprefix("openai:"),
                                    repeats, price_in, price_out)
-    except (LockError, DatasetError, LLMError, ValueError, OSError) as exc:
+    except (ValueError, OSError) as exc:
         raise fail(str(exc)) from None
     if as_json:
         typer.echo(json.dumps([{"run_id": r.run_id, **r.metrics} for r in runs], indent=2))

@@ -9,11 +9,10 @@ from typing import Annotated
 
 import typer
 
-from agent.cli_output import console, err_console, fail
+from agent.cli_output import console, err_console
 from agent.render import IngestBar, print_summary
 from agent.render_columns import print_inspection
 from agent.settings import Settings
-from retrieval.embeddings import EmbeddingSpecError
 from retrieval.ingest import Ingestor
 from retrieval.inspect import inspect_file
 from retrieval.mapping import (
@@ -23,8 +22,7 @@ from retrieval.mapping import (
     split_values,
     targets_help,
 )
-from retrieval.records import IngestError, Kind
-from retrieval.store import StoreError
+from retrieval.records import Kind
 
 
 class KindOption(StrEnum):
@@ -93,17 +91,14 @@ def ingest(
     and the other files still go in. Exit code 1 if any file failed.
     """
     settings: Settings = ctx.obj
-    try:
-        mapping = mapping_from_options(maps, mapping_file, outcome, won, lost, churned,
-                                       kind.kind())
-        embedder = settings.embedder()
-        store = settings.store(embedder)
-        out = err_console if as_json else console
-        with IngestBar(out) as bar:
-            summary = Ingestor(store, embedder, progress=bar, mappings=settings.mappings()
-                               ).ingest(paths, kind.kind(), mapping)
-    except (StoreError, EmbeddingSpecError, IngestError) as exc:
-        raise fail(str(exc)) from None
+    mapping = mapping_from_options(maps, mapping_file, outcome, won, lost, churned,
+                                   kind.kind())
+    embedder = settings.embedder()
+    store = settings.store(embedder)
+    out = err_console if as_json else console
+    with IngestBar(out) as bar:
+        summary = Ingestor(store, embedder, progress=bar, mappings=settings.mappings()
+                           ).ingest(paths, kind.kind(), mapping)
     if as_json:
         typer.echo(json.dumps(summary.as_dict(), indent=2, ensure_ascii=False))
     else:
@@ -132,15 +127,12 @@ def inspect(
     Exit code 1 when the file could not be read or its kind not told.
     """
     settings: Settings = ctx.obj
-    try:
-        mapping = mapping_from_options(maps, mapping_file, outcome, won, lost, churned,
-                                       kind.kind())
-        saved = settings.mappings().load(str(path.resolve()))
-        if saved is not None:
-            mapping = saved.merged(mapping)
-        report = inspect_file(path, kind.kind(), mapping)
-    except IngestError as exc:
-        raise fail(str(exc)) from None
+    mapping = mapping_from_options(maps, mapping_file, outcome, won, lost, churned,
+                                   kind.kind())
+    saved = settings.mappings().load(str(path.resolve()))
+    if saved is not None:
+        mapping = saved.merged(mapping)
+    report = inspect_file(path, kind.kind(), mapping)
     if as_json:
         typer.echo(json.dumps(report.as_dict(), indent=2, ensure_ascii=False))
     else:

@@ -12,13 +12,11 @@ from rich.markup import escape
 
 from agent.classify import classify_url, load_icp
 from agent.cli_output import console, err_console, fail
-from agent.icp import versions
 from agent.icp.model import ICPDocument
-from agent.llm.client import LLMError
 from agent.pipeline import structured_llm
 from agent.render import BatchBar, print_batch_summary, print_classified
 from agent.settings import Settings
-from retrieval.records import IngestError
+from retrieval.errors import VersionError
 
 IcpFileOption = Annotated[Path | None, typer.Option(
     "--icp", help="ICP JSON to judge against (default: the newest version in the workspace).")]
@@ -49,7 +47,7 @@ def classify(
         icp = load_icp(settings.workspace(), icp_file)
         llm = structured_llm(settings)
         thresholds = settings.thresholds()
-    except (versions.VersionError, LLMError, ValueError) as exc:
+    except ValueError as exc:
         raise fail(str(exc)) from None
     result = classify_url(url, icp, allow_private=allow_private, llm=llm,
                           thresholds=thresholds)
@@ -94,14 +92,14 @@ def enrich(
     output as an uninterrupted one. Without an ICP in the workspace the enrichment columns
     are filled and the fit columns left empty.
     """
-    from agent.batch.run import BatchError, BatchOptions, run_enrich
+    from agent.batch.run import BatchOptions, run_enrich
 
     settings: Settings = ctx.obj
     out = err_console if as_json else console
     try:
         try:
             icp: ICPDocument | None = load_icp(settings.workspace(), icp_file)
-        except versions.VersionError:
+        except VersionError:
             if icp_file is not None:
                 raise
             icp = None
@@ -115,7 +113,7 @@ def enrich(
                                engine=engine.value, rescore=rescore, prefer=prefer.value)
         with BatchBar(out) as bar:
             summary = run_enrich(source, output, icp, options, progress=bar.update)
-    except (versions.VersionError, LLMError, ValueError, BatchError, IngestError) as exc:
+    except ValueError as exc:
         raise fail(str(exc)) from None
     if as_json:
         typer.echo(json.dumps(summary.__dict__, indent=2))
@@ -145,7 +143,7 @@ def score(
     try:
         icp = load_icp(settings.workspace(), icp_file)
         summary = score_list(source, output, icp, settings.thresholds())
-    except (versions.VersionError, ValueError, IngestError, OSError) as exc:
+    except (ValueError, OSError) as exc:
         raise fail(str(exc)) from None
     if as_json:
         typer.echo(json.dumps({**summary.__dict__,

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 
 from evals.runner import CaseResult, EvalRun
 from evals.stats import Interval, McNemar, mcnemar_exact, paired_bootstrap, verdict
+from evals.tasks import get_task
+from evals.tasks.base import ACCURACY, LATENCY, Metric
 
 
 @dataclass
@@ -39,6 +41,29 @@ def _mean(values: list[float]) -> float:
     return sum(values) / len(values)
 
 
+def compared_metrics(task: str) -> list[Metric]:
+    """Accuracy (the verdict's metric), then the task's other per-case metrics, latency."""
+    declared = [m for m in get_task(task).declared_metrics if m.per_case is not None]
+    return [ACCURACY, *[m for m in declared if m.key != ACCURACY.key], LATENCY]
+
+
+def _case_mean(metric: Metric, results: list[CaseResult]) -> float | None:
+    """The metric over one case's repeats (repeats are averaged, so every case weighs the
+    same); None when any repeat has no value."""
+    assert metric.per_case is not None
+    values = [metric.per_case(r) for r in results]
+    return None if any(v is None for v in values) else _mean([float(v or 0) for v in values])
+
+
+def _paired(metric: Metric, ca: dict[str, list[CaseResult]], cb: dict[str, list[CaseResult]],
+            ids: list[str]) -> Interval | None:
+    pairs = [(_case_mean(metric, ca[i]), _case_mean(metric, cb[i])) for i in ids]
+    kept = [(x, y) for x, y in pairs if x is not None and y is not None]
+    if not kept:
+        return None
+    return paired_bootstrap([x for x, _ in kept], [y for _, y in kept])
+
+
 def compare(a: EvalRun, b: EvalRun) -> Comparison:
     warnings = []
     if a.dataset_sha256 != b.dataset_sha256:
@@ -50,18 +75,13 @@ def compare(a: EvalRun, b: EvalRun) -> Comparison:
     ids = sorted(ca.keys() & cb.keys())
     if not ids:
         raise ValueError(f"{a.run_id} and {b.run_id} share no cases")
-    # repeats are averaged per case, so every case weighs the same
-    acc_a = [_mean([float(r.correct) for r in ca[i]]) for i in ids]
-    acc_b = [_mean([float(r.correct) for r in cb[i]]) for i in ids]
-    deltas = {"accuracy": paired_bootstrap(acc_a, acc_b)}
-    grounded = [i for i in ids if all(r.grounding is not None for r in ca[i] + cb[i])]
-    if grounded:
-        deltas["grounding_rate"] = paired_bootstrap(
-            [_mean([r.grounding or 0 for r in ca[i]]) for i in grounded],
-            [_mean([r.grounding or 0 for r in cb[i]]) for i in grounded])
-    deltas["latency_ms"] = paired_bootstrap(
-        [_mean([r.latency_ms for r in ca[i]]) for i in ids],
-        [_mean([r.latency_ms for r in cb[i]]) for i in ids])
+    deltas: dict[str, Interval] = {}
+    for metric in compared_metrics(a.task):
+        delta = _paired(metric, ca, cb, ids)
+        if delta is not None:
+            deltas[metric.key] = delta
+    acc_a = [_case_mean(ACCURACY, ca[i]) or 0.0 for i in ids]
+    acc_b = [_case_mean(ACCURACY, cb[i]) or 0.0 for i in ids]
     right_a = [x >= 0.5 for x in acc_a]  # majority over repeats
     right_b = [x >= 0.5 for x in acc_b]
     test = mcnemar_exact(right_a, right_b)

@@ -8,12 +8,10 @@ from typing import Literal, TypeVar
 
 from pydantic import BaseModel, Field, ValidationError
 
+from retrieval.errors import DatasetError
+
 DATASETS = Path(__file__).parent / "datasets"
 Tier = Literal["A", "B", "C", "D", "unknown"]
-
-
-class DatasetError(ValueError):
-    pass
 
 
 class FitCase(BaseModel):

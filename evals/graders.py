@@ -27,14 +27,6 @@ def macro_f1(expected: Sequence[str], predicted: Sequence[str]) -> float:
     return sum(scores) / len(scores) if scores else 0.0
 
 
-def grounding_rate(quotes: Sequence[str], source: str) -> float | None:
-    """Share of quotes found verbatim (up to whitespace) in the source; None if no quotes."""
-    if not quotes:
-        return None
-    text = " ".join(source.split())
-    return sum(" ".join(q.split()) in text for q in quotes) / len(quotes)
-
-
 def field_match(expected: object, actual: object, tolerance: float = 0.10) -> bool:
     """Exact for text (case-insensitive), within ``tolerance`` for numbers, and set
     equality (case-insensitive) for lists."""

@@ -11,13 +11,10 @@ import os
 from pathlib import Path
 
 from agent.llm.prompts import PromptFile
+from retrieval.errors import LockError
 from retrieval.textio import atomic_write
 
 LOCKS = Path(__file__).parent / "prompt_locks.json"
-
-
-class LockError(ValueError):
-    pass
 
 
 def read_locks(path: Path = LOCKS) -> dict[str, str]:

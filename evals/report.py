@@ -8,17 +8,26 @@ from agent.charts import STYLE, bars
 from evals.compare import Comparison, compare
 from evals.runner import EvalRun
 from evals.stats import bootstrap_mean
+from evals.tasks import get_task
+from evals.tasks.base import Metric
 
 
-def _metric_chart(runs: list[EvalRun], name: str, per_case: str) -> str:
+def _metric_chart(runs: list[EvalRun], metric: Metric) -> str:
+    assert metric.per_case is not None
     values = []
     for run in runs:
-        data = [float(getattr(c, per_case)) for c in run.cases
-                if getattr(c, per_case) is not None]
+        data = [float(v) for v in map(metric.per_case, run.cases) if v is not None]
         ci = bootstrap_mean(data) if data else None
         values.append((ci.estimate, ci.low, ci.high) if ci else None)
-    return bars(name, [_label(r) for r in runs], values,
-                 scale=1.0 if per_case in ("correct", "grounding") else None)
+    return bars(metric.label, [_label(r) for r in runs], values,
+                scale=1.0 if metric.share else None)
+
+
+def _value(metric: Metric, run: EvalRun) -> str:
+    value = run.metrics.get(metric.key)
+    if value is None:
+        return "–"
+    return f"{value:.3f}" if metric.share else f"{value:.1f}"
 
 
 def _label(run: EvalRun) -> str:
@@ -46,22 +55,22 @@ def _matrix(runs: list[EvalRun]) -> str:
             + "".join(rows) + "</table>")
 
 
-def _runs_table(runs: list[EvalRun]) -> str:
+def _runs_table(runs: list[EvalRun], metrics: tuple[Metric, ...]) -> str:
     rows = []
     for r in runs:
         m = r.metrics
-        grounding = "–" if m.get("grounding_rate") is None else f"{m['grounding_rate']:.2f}"
+        values = "".join(f"<td>{_value(metric, r)}</td>" for metric in metrics)
         rows.append(
             f"<tr><td>{escape(r.run_id)}</td><td>{escape(_label(r))}</td>"
-            f"<td>{escape(r.prompt_sha256[:12]) or '–'}</td><td>{m['accuracy']:.3f}</td>"
-            f"<td>{m['macro_f1']:.3f}</td><td>{grounding}</td>"
-            f"<td>{m['latency_ms_mean']:.0f}</td><td>{int(m['input_tokens'] or 0)}/"
-            f"{int(m['output_tokens'] or 0)}</td><td>${r.cost_usd:.4f}</td>"
+            f"<td>{escape(r.prompt_sha256[:12]) or '–'}</td>{values}"
+            f"<td>{float(m.get('latency_ms_mean') or 0):.0f}</td>"
+            f"<td>{int(m.get('input_tokens') or 0)}/{int(m.get('output_tokens') or 0)}</td>"
+            f"<td>${r.cost_usd:.4f}</td>"
             f"<td>{escape(r.git_commit[:10])}{' (dirty)' if r.git_dirty else ''}</td></tr>")
+    heads = "".join(f"<th>{escape(metric.label)}</th>" for metric in metrics)
     return ("<table id=\"runs\"><tr><th>run</th><th>engine</th><th>prompt sha256</th>"
-            "<th>accuracy</th><th>macro-F1</th><th>grounding</th><th>latency ms</th>"
-            "<th>tokens in/out</th><th>cost</th><th>commit</th></tr>" + "".join(rows)
-            + "</table>")
+            f"{heads}<th>latency ms</th><th>tokens in/out</th><th>cost</th><th>commit</th>"
+            "</tr>" + "".join(rows) + "</table>")
 
 
 def _comparison(c: Comparison) -> str:
@@ -82,6 +91,9 @@ def render_report(runs: list[EvalRun]) -> str:
     if not runs:
         raise ValueError("no runs to report")
     baseline = runs[0]
+    metrics = get_task(baseline.task).declared_metrics
+    charts = [f"<h2>{escape(m.label.capitalize())}</h2>{_metric_chart(runs, m)}"
+              for m in metrics if m.per_case is not None]
     comparisons = [compare(baseline, r) for r in runs[1:]]
     latency: list[tuple[float, float, float] | None] = [
         (float(r.metrics["latency_ms_mean"] or 0),) * 3 for r in runs]
@@ -91,9 +103,7 @@ def render_report(runs: list[EvalRun]) -> str:
         f"{escape(baseline.dataset_sha256[:12])}…), {len({c.id for c in baseline.cases})} "
         f"cases; baseline: {escape(_label(baseline))}. Intervals are 95% bootstrap "
         "intervals over cases.</p>",
-        "<h2>Runs</h2>", _runs_table(runs),
-        "<h2>Accuracy</h2>", _metric_chart(runs, "accuracy", "correct"),
-        "<h2>Grounding rate</h2>", _metric_chart(runs, "grounding rate", "grounding"),
+        "<h2>Runs</h2>", _runs_table(runs, metrics), *charts,
         "<h2>Against the baseline</h2>",
         "".join(_comparison(c) for c in comparisons) or "<p>Only one run.</p>",
         "<h2>Latency and cost</h2>",

@@ -3,6 +3,8 @@
 Helpdesk and issue-tracker bodies are full of template comments, HTML, images and long
 code blocks. We keep what a person wrote (and the first lines of code, which often hold
 the error message) and drop the rest, so embeddings see the signal and not boilerplate.
+Inline markup (```yarn```, ``**bold**``) is kept as written: a quote taken from the cleaned
+text must still be found verbatim in the original file (:mod:`retrieval.quotes`).
 """
 
 from __future__ import annotations
@@ -21,7 +23,6 @@ _LINK = re.compile(r"\[([^\]]+)\]\((?:[^()]|\([^)]*\))*\)")
 _URL = re.compile(r"https?://\S+")
 _HEADING = re.compile(r"^\s{0,3}#{1,6}\s*", re.M)
 _CHECKBOX = re.compile(r"^\s*[-*]\s*\[[ xX]\]\s*", re.M)
-_EMPHASIS = re.compile(r"(\*\*|__|`)")
 _BULLET = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+", re.M)
 _QUOTE = re.compile(r"^\s*>\s?", re.M)
 _NO_RESPONSE = re.compile(r"^\s*_?No response_?\s*$", re.M | re.I)
@@ -58,7 +59,6 @@ def clean_text(text: str) -> str:
     text = _URL.sub(_url_host, text)
     text = _HEADING.sub("", text)
     text = _CHECKBOX.sub("", text)
-    text = _EMPHASIS.sub("", text)
     text = _BULLET.sub("- ", text)
     text = _QUOTE.sub("", text)
     text = _NO_RESPONSE.sub("", text)

@@ -25,14 +25,12 @@ from typing import Any
 
 from langchain_core.embeddings import Embeddings
 
+from retrieval.errors import EmbeddingSpecError
+
 log = logging.getLogger(__name__)
 
 MINILM_ID = "sentence-transformers/all-MiniLM-L6-v2"
 _WORD = re.compile(r"[a-z0-9]+")
-
-
-class EmbeddingSpecError(ValueError):
-    pass
 
 
 class HashingEmbeddings(Embeddings):

@@ -29,9 +29,10 @@ import numpy as np
 from retrieval.chunking import Chunker
 from retrieval.columns import Role
 from retrieval.embeddings import Embedder
+from retrieval.errors import IngestError
 from retrieval.mapping import ColumnMapping, MappingStore
 from retrieval.parsers import SUPPORTED_SUFFIXES, ParsedSource, parse_file
-from retrieval.records import Chunk, IngestError, Kind, RowProblem
+from retrieval.records import Chunk, Kind, RowProblem
 from retrieval.schema import TableSchema
 from retrieval.store import EvidenceStore, SourceEntry
 from retrieval.textio import file_sha256

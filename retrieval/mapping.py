@@ -29,7 +29,7 @@ import yaml
 
 from retrieval.aliases import ALIASES
 from retrieval.columns import Role
-from retrieval.records import IngestError
+from retrieval.errors import MappingError
 from retrieval.textio import atomic_write
 
 ROLE_WORDS = {
@@ -41,13 +41,6 @@ ROLE_WORDS = {
 }
 ATTRIBUTE_WORD = "attribute"
 MAPPING_KINDS = ("winloss", "ticket", "review")
-
-
-class MappingError(IngestError):
-    """A column override that cannot be applied (unknown role, bad YAML)."""
-
-    def __init__(self, message: str, path: str = "") -> None:
-        super().__init__(path or "mapping", message)
 
 
 def valid_target(target: str) -> bool:

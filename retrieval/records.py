@@ -23,20 +23,6 @@ class Outcome(StrEnum):
     UNKNOWN = "unknown"
 
 
-class IngestError(Exception):
-    """A problem with one input file (or one row of it), phrased for the user.
-
-    ``str(err)`` is a one-line message that names the file and, when known, the row.
-    """
-
-    def __init__(self, path: str, message: str, row: int | None = None) -> None:
-        self.path = path
-        self.row = row
-        self.message = message
-        where = f"{path}, row {row}" if row is not None else path
-        super().__init__(f"{where}: {message}")
-
-
 @dataclass
 class EvidenceRecord:
     """One source record before chunking: a CRM row, a note, a ticket or a speaker turn.

@@ -18,8 +18,9 @@ from retrieval.attributes import PREFIXES, attribute_key, attribute_value
 from retrieval.cells import cell, flatten
 from retrieval.clean import clean_text
 from retrieval.columns import ATTRIBUTE_ROLES, ColumnProfile, Role, profile_column
+from retrieval.errors import MappingError
 from retrieval.fields import collect_fields
-from retrieval.mapping import ATTRIBUTE_WORD, ROLE_WORDS, ColumnMapping, MappingError
+from retrieval.mapping import ATTRIBUTE_WORD, ROLE_WORDS, ColumnMapping
 from retrieval.outcomes import OutcomeRule, detect_outcome, explicit_rule
 
 EXTRA = "\x00extra"  # a repaired row's labelled cells that have no column of their own

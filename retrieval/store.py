@@ -24,22 +24,12 @@ from urllib.parse import urlparse
 import numpy as np
 from filelock import FileLock, Timeout
 
+from retrieval.errors import ModelMismatchError, StoreBusyError, StoreError
+
 log = logging.getLogger(__name__)
 
 WRITE_BATCH = 1000
 _DUMMY = [1.0]  # the ledger needs no vectors; Chroma wants one anyway
-
-
-class StoreError(Exception):
-    """A problem with the vector store, phrased for the user."""
-
-
-class ModelMismatchError(StoreError):
-    pass
-
-
-class StoreBusyError(StoreError):
-    pass
 
 
 @dataclass

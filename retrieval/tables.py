@@ -14,7 +14,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from retrieval.records import IngestError, RowProblem
+from retrieval.errors import IngestError
+from retrieval.records import RowProblem
 from retrieval.textio import open_text, read_text
 
 csv.field_size_limit(64 * 1024 * 1024)

@@ -19,7 +19,7 @@ from typing import TextIO
 
 from charset_normalizer import from_bytes
 
-from retrieval.records import IngestError
+from retrieval.errors import IngestError
 
 SAMPLE_BYTES = 256 * 1024
 _BOMS = (

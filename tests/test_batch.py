@@ -21,7 +21,7 @@ from agent.cli import app
 from agent.demo_sites import SiteServer
 from agent.icp import versions
 from benchmarks.classify import make_site, serve_in_child
-from retrieval.records import IngestError
+from retrieval.errors import IngestError
 
 from .test_enrich import icp_fixture
 

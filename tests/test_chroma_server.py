@@ -10,9 +10,10 @@ from pathlib import Path
 import pytest
 
 from retrieval.embeddings import Embedder
+from retrieval.errors import StoreError
 from retrieval.ingest import Ingestor
 from retrieval.search import search
-from retrieval.store import EvidenceStore, StoreError
+from retrieval.store import EvidenceStore
 
 from .conftest import SAMPLE_DATA, free_port, local_server
 

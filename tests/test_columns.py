@@ -8,9 +8,10 @@ import pytest
 
 from retrieval.attributes import attributes_in, list_items, parse_key
 from retrieval.columns import Role, infer_role, split_items
+from retrieval.errors import IngestError
 from retrieval.outcomes import detect_outcome, explicit_rule, header_outcome
 from retrieval.parsers import read_all
-from retrieval.records import IngestError, Kind, Outcome
+from retrieval.records import Kind, Outcome
 from retrieval.schema import build_schema, cell_label
 from retrieval.values import parse_headcount, split_industry_size
 
@@ -207,7 +208,8 @@ def test_leads_export_every_column_has_a_role() -> None:
 
 
 def test_override_errors_name_the_column(tmp_path: Path) -> None:
-    from retrieval.mapping import ColumnMapping, MappingError
+    from retrieval.errors import MappingError
+    from retrieval.mapping import ColumnMapping
 
     path = write(tmp_path / "d.csv", "Company,Outcome\nA,Won\n")
     with pytest.raises(IngestError, match="no column named 'Plan'"):

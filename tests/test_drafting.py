@@ -19,6 +19,7 @@ from agent.icp.model import Criterion, ICPDocument
 from agent.icp.stats import benjamini_hochberg, value_stats
 from retrieval.corpus import Corpus
 from retrieval.embeddings import Embedder
+from retrieval.errors import VersionError
 from retrieval.ingest import Ingestor
 from retrieval.mining.models import Evidence
 from retrieval.store import EvidenceStore
@@ -125,7 +126,7 @@ def test_versions_save_load_and_diff(tmp_path: Path) -> None:
     assert (tmp_path / "icp" / "v2.md").read_text() == "# v2"
     assert versions.diff(versions.load(tmp_path, "v1"), versions.load(tmp_path, "2")) == [
         "- criteria: software", "+ exclusions: too small"]
-    with pytest.raises(versions.VersionError, match="no ICP version v9"):
+    with pytest.raises(VersionError, match="no ICP version v9"):
         versions.load(tmp_path, "v9")
 
 

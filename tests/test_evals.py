@@ -11,10 +11,12 @@ from typer.testing import CliRunner
 
 from agent.cli import app
 from agent.llm.prompts import list_prompts, load_prompt
-from evals.datasets import DATASETS, DatasetError, load_fit_cases
-from evals.graders import accuracy, field_match, grounding_rate, macro_f1
-from evals.locks import LOCKS, LockError, check_and_lock, read_locks
+from evals.datasets import DATASETS, load_fit_cases
+from evals.graders import accuracy, field_match, macro_f1
+from evals.locks import LOCKS, check_and_lock, read_locks
 from evals.stats import bootstrap_mean, mcnemar_exact, paired_bootstrap, verdict
+from retrieval.errors import DatasetError, LockError
+from retrieval.quotes import grounding_rate
 
 
 def test_identical_runs_show_no_difference() -> None:
@@ -131,6 +133,12 @@ def test_offline_eval_run_compare_and_report(tmp_path: Path) -> None:
     assert needs_model.exit_code == 2 and "--model" in needs_model.output
     missing = runner.invoke(app, [*home, "eval", "compare", "nope", run["run_id"]])
     assert missing.exit_code == 2 and "no eval run 'nope'" in missing.output
+    no_prompt = runner.invoke(app, [*home, "eval", "run", "fit", "--prompt", "v9", "--model",
+                                    "openai:gpt-4o-mini"],
+                              env={"OPENAI_BASE_URL": "http://127.0.0.1:9/v1"})
+    assert no_prompt.exit_code == 2 and no_prompt.exception is None or isinstance(
+        no_prompt.exception, SystemExit), no_prompt.exception  # was a PromptError traceback
+    assert "v9" in no_prompt.output and "Traceback" not in no_prompt.output
 
 
 @pytest.mark.integration
@@ -140,17 +148,27 @@ def test_offline_extraction_and_theme_evals(tmp_path: Path) -> None:
     extraction = runner.invoke(app, [*home, "eval", "run", "extraction", "--json"])
     assert extraction.exit_code == 0, extraction.output
     (run,) = json.loads(extraction.stdout)
+    run_ids = {"extraction": run["run_id"]}
     assert run["industry_accuracy"] >= 0.9 and run["employees_accuracy"] >= 0.9
     assert run["technologies_accuracy"] >= 0.8  # the set the extraction test checks too
     themes = runner.invoke(app, [*home, "eval", "run", "themes", "--json"])
     assert themes.exit_code == 0, themes.output
     (run,) = json.loads(themes.stdout)
+    run_ids["themes"] = run["run_id"]
     assert 0 < run["theme_coverage"] <= 1
     saved = json.loads(next((tmp_path / "ws" / "evals" / "runs").glob("themes-*.json"))
                        .read_text())
     units = [c["id"] for c in saved["cases"]]
     assert "pipewise-tickets:duplicate records" in units  # one unit per expected theme
     assert len(units) == len(set(units)) == 25
+    for task, label in (("extraction", "technologies accuracy"),
+                        ("themes", "expected themes found")):
+        page = tmp_path / f"{task}.html"
+        report = runner.invoke(app, [*home, "eval", "report", run_ids[task], run_ids[task],
+                                     "-o", str(page)])
+        assert report.exit_code == 0, report.output  # was KeyError: 'macro_f1'
+        assert label in page.read_text()
+        assert "macro-F1" not in page.read_text()
 
 
 def test_theme_and_extraction_datasets_are_well_formed() -> None:

@@ -210,3 +210,21 @@ def test_robots_txt_is_obeyed(server: str) -> None:
     assert real_fetch(f"{server}/private/team").outcome == "robots_disallowed"
     ok = real_fetch(f"{server}/about")
     assert ok.outcome == "ok" and "<title>/about</title>" in ok.text
+
+
+def test_a_refusal_at_connect_time_is_told_by_its_type_not_its_wording(server: str) -> None:
+    """A policy may word its refusal any way: the fetcher tells it by the exception's type."""
+    from retrieval.errors import BlockedAddress
+
+    class Quiet(NetPolicy):
+        async def resolve(self, host: str) -> list[str]:
+            raise BlockedAddress(f"{host}: not on the allow list")
+
+    async def go():  # type: ignore[no-untyped-def]
+        net = Quiet(allow_private=True)
+        async with guarded_client(net, FetchPolicy(obey_robots=False)) as client:
+            return await SafeFetcher(client, net, FetchPolicy(obey_robots=False)).fetch(server)
+
+    result = asyncio.run(go())
+    assert result.outcome == "blocked_address", result
+    assert result.error == "127.0.0.1: not on the allow list"

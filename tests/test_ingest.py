@@ -11,8 +11,9 @@ import pytest
 
 from agent.settings import Settings
 from retrieval.embeddings import Embedder
+from retrieval.errors import ModelMismatchError, StoreBusyError
 from retrieval.ingest import Ingestor
-from retrieval.store import EvidenceStore, ModelMismatchError, SourceEntry, StoreBusyError
+from retrieval.store import EvidenceStore, SourceEntry
 
 from .conftest import SAMPLE_DATA
 

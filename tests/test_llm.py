@@ -10,13 +10,14 @@ import pytest
 
 from agent.icp.model import ICPDocument
 from agent.llm.calllog import CallLog
-from agent.llm.client import LLMError, StructuredLLM, parse_llm_spec
-from agent.llm.prompts import PromptError, PromptFile, list_prompts, load_prompt
+from agent.llm.client import StructuredLLM, parse_llm_spec
+from agent.llm.prompts import PromptFile, list_prompts, load_prompt
 from agent.llm.redact import is_local_endpoint, redact
 from agent.llm.schemas import ThemeLabel
 from agent.pipeline import Workspace, draft_icp, mine_store
 from agent.settings import Settings
 from retrieval.corpus import Corpus
+from retrieval.errors import LLMError, PromptError
 from retrieval.ingest import Ingestor
 from retrieval.mining.models import Evidence, MiningResult, Theme
 

@@ -10,10 +10,10 @@ from typer.testing import CliRunner
 
 from agent.cli import app
 from retrieval.columns import Role
+from retrieval.errors import IngestError, MappingError
 from retrieval.ingest import Ingestor
-from retrieval.mapping import ColumnMapping, MappingError, MappingStore, load_mapping_file
+from retrieval.mapping import ColumnMapping, MappingStore, load_mapping_file
 from retrieval.parsers import read_all
-from retrieval.records import IngestError
 from retrieval.store import EvidenceStore
 
 from .conftest import EXPORTS

@@ -15,10 +15,11 @@ from langchain_core.messages import HumanMessage, SystemMessage
 from pydantic import BaseModel
 
 from agent.llm.calllog import CallLog
-from agent.llm.client import LLMError, StructuredLLM, build_chat_model
+from agent.llm.client import StructuredLLM, build_chat_model
 from agent.llm.openai_http import OpenAIHTTP, parse_answer, request_body
 from agent.llm.prompts import load_prompt
 from agent.llm.schemas import ThemeLabel
+from retrieval.errors import LLMError
 
 from .conftest import free_port
 

@@ -10,8 +10,9 @@ import pytest
 from openpyxl import Workbook
 
 from retrieval.columns import Role
+from retrieval.errors import IngestError
 from retrieval.parsers import read_all
-from retrieval.records import IngestError, Kind
+from retrieval.records import Kind
 
 from .conftest import SAMPLE_DATA, shared_data
 

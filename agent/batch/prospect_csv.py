@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from retrieval.aliases import normalise_header
-from retrieval.records import IngestError
+from retrieval.errors import IngestError
 from retrieval.tables import sniff_delimiter
 from retrieval.textio import open_text
 

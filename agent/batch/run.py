@@ -26,12 +26,9 @@ from agent.enrich.prospect import PooledExtractor, inline_extract, normalise_tar
 from agent.fit.score import Thresholds, Verdict, site_verdicts
 from agent.icp.model import ICPDocument
 from agent.llm.client import StructuredLLM
+from retrieval.errors import BatchError
 
 SITE_MEMO = 10_000  # domains whose site verdicts are kept while the output is written
-
-
-class BatchError(Exception):
-    pass
 
 
 @dataclass

@@ -37,6 +37,7 @@ from agent.chat.tools import (
 from agent.chat.tools_base import Citation, ToolResult
 from agent.llm.calllog import CallLog, CallRecord
 from agent.llm.prompts import PromptFile, load_prompt
+from retrieval.quotes import is_verbatim
 
 log = logging.getLogger(__name__)
 
@@ -255,12 +256,12 @@ _QUOTED = re.compile(r"[“\"]([^”\"\n]{12,400})[”\"]")
 
 
 def unverified_quotes(answer: str, results: list[ToolResult]) -> list[str]:
-    """Passages the model put in quotation marks that no tool result contains (up to
-    whitespace and case): a quote must come from the evidence, never from the model."""
-    known = " ".join(" ".join((r.text + " " + " ".join(c.quote for c in r.citations)).split())
-                     for r in results).lower()
+    """Passages the model put in quotation marks that no tool result holds verbatim
+    (:mod:`retrieval.quotes`): a quote must come from the evidence, never from the model."""
+    known = "\n".join(r.text + "\n" + "\n".join(c.quote for c in r.citations)
+                      for r in results)
     return [q for q in (m.group(1).strip() for m in _QUOTED.finditer(answer))
-            if " ".join(q.split()).lower() not in known]
+            if not is_verbatim(q, known)]
 
 
 def _sources(answer: str, results: list[ToolResult], limit: int = 6) -> list[Citation]:

@@ -14,15 +14,12 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from agent.icp.model import Criterion, CriterionKind, ICPDocument
+from retrieval.errors import RevisionError
 from retrieval.mining.models import Evidence
 from retrieval.mining.themes import SIZE_BANDS
 
 Action = Literal["add_criterion", "remove_criterion", "adjust_criterion", "add_exclusion",
                  "rename_persona"]
-
-
-class RevisionError(ValueError):
-    pass
 
 
 class Revision(BaseModel):

@@ -18,13 +18,14 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from agent.chat.proof_tools import ProofTools
-from agent.chat.revise import Revision, RevisionError, apply
+from agent.chat.revise import Revision, apply
 from agent.chat.tools_base import Citation, ToolResult, cite
 from agent.icp import versions
 from agent.icp.markdown import render
 from agent.icp.model import ICPDocument
 from agent.pipeline import Workspace, draft_icp, mine_store
 from agent.render_columns import column_lines
+from retrieval.errors import RevisionError, VersionError
 from retrieval.ingest import Ingestor, Progress
 from retrieval.mining.models import MiningResult
 from retrieval.search import search
@@ -169,7 +170,7 @@ class ChatTools(ProofTools):
     def current_icp(self) -> ICPDocument | None:
         try:
             return versions.load(self.ws.home)
-        except versions.VersionError:
+        except VersionError:
             return None
 
     def draft_icp(self) -> ToolResult:
@@ -182,7 +183,7 @@ class ChatTools(ProofTools):
     def show_icp(self, version: str = "") -> ToolResult:
         try:
             doc = versions.load(self.ws.home, version or None)
-        except versions.VersionError as exc:
+        except VersionError as exc:
             return ToolResult(str(exc), ok=False)
         return self._describe(doc, f"ICP v{doc.version} ({doc.engine} engine).")
 
@@ -227,7 +228,7 @@ class ChatTools(ProofTools):
     def compare_versions(self, a: str, b: str) -> ToolResult:
         try:
             first, second = versions.load(self.ws.home, a), versions.load(self.ws.home, b)
-        except versions.VersionError as exc:
+        except VersionError as exc:
             return ToolResult(str(exc), ok=False)
         changes = versions.diff(first, second)
         if not changes:
@@ -257,7 +258,8 @@ class ChatTools(ProofTools):
                     progress: Callable[[int, int], None] | None = None) -> ToolResult:
         """Enrich and score a prospect list (CSV) into ``enriched/<name>-enriched.csv``;
         its rows join the prospect table."""
-        from agent.batch.run import BatchError, BatchOptions, run_enrich
+        from agent.batch.run import BatchOptions, run_enrich
+        from retrieval.errors import BatchError
 
         doc = self.current_icp()
         source = Path(path).expanduser()

@@ -17,6 +17,7 @@ import extruct
 from bs4 import BeautifulSoup, Comment, Tag
 
 from agent.enrich.techdetect import Detection, detect
+from agent.triggers import SignalKind
 
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden|font-size\s*:\s*0(?![.\d])"
                            r"|opacity\s*:\s*0(?![.\d])|(?:width|height)\s*:\s*0(?:px)?\s*(?:;|$)",
@@ -42,6 +43,11 @@ LEADERSHIP = re.compile(r"\b(welcom(?:e|es|ed)|appoint(?:s|ed)|hire[sd]|name[sd]
                         r"\b.{0,60}"
                         r"\b(cro|chief revenue officer|vp (?:of )?sales|head of (?:sales|revops|"
                         r"revenue operations))\b", re.I)
+BOARD = re.compile(r"\b(?:joins?|joined|appoint(?:s|ed)|elect(?:s|ed)|named|welcom(?:e|es|ed))\b"
+                   r".{0,60}\b(?:board of directors|to (?:our|the|its) board)\b", re.I)
+EVENT = re.compile(r"\b(?:sales kickoff|annual (?:kickoff|summit|conference)|upcoming (?:launch|"
+                   r"summit|conference|user conference)|join us at (?:our|the) \w+ "
+                   r"(?:summit|conference|kickoff))\b", re.I)
 TOOL_CHANGE = re.compile(r"\b(migrat(?:e|ed|ing) (?:to|from)|switch(?:ed|ing) (?:to|from)|"
                          r"moved? (?:to|from)|replac(?:ed|ing))\b.{0,40}\b(salesforce|hubspot|"
                          r"dynamics|snowflake|bigquery|marketo|pipedrive|zoho)\b", re.I)
@@ -51,7 +57,7 @@ LOCATION = re.compile(r"\b(?:headquartered|based|hq|head office|offices?)\s+(?:i
 
 @dataclass
 class Signal:
-    kind: str  # employees, location, technology, hiring, funding, leadership, tool_change
+    kind: SignalKind
     value: str
     url: str
     quote: str
@@ -137,14 +143,15 @@ def extract(url: str, html: str, headers: dict[str, str] | None = None,
     facts.org = _org(structured)
     facts.text = visible_text(soup)
     for tech in facts.technologies:
-        facts.signals.append(Signal("technology", tech.name, url, tech.evidence))
+        facts.signals.append(Signal(SignalKind.TECHNOLOGY, tech.name, url, tech.evidence))
     text = facts.text
-    for kind, pattern in (("employees", EMPLOYEES), ("funding", FUNDING), ("hiring", HIRING),
-                          ("leadership", LEADERSHIP), ("tool_change", TOOL_CHANGE),
-                          ("location", LOCATION)):
+    for kind, pattern in ((SignalKind.EMPLOYEES, EMPLOYEES), (SignalKind.FUNDING, FUNDING),
+                          (SignalKind.HIRING, HIRING), (SignalKind.LEADERSHIP, LEADERSHIP),
+                          (SignalKind.BOARD, BOARD), (SignalKind.TOOL_CHANGE, TOOL_CHANGE),
+                          (SignalKind.EVENT, EVENT), (SignalKind.LOCATION, LOCATION)):
         for match in pattern.finditer(text):
-            value = match.group(0) if kind != "location" else match.group(1)
-            if kind == "employees":
+            value = match.group(0) if kind != SignalKind.LOCATION else match.group(1)
+            if kind == SignalKind.EMPLOYEES:
                 value = match.group(1).replace(",", "") + (
                     "-" + match.group(2).replace(",", "") if match.group(2) else "")
             facts.signals.append(Signal(kind, value.strip(), url,
@@ -152,6 +159,6 @@ def extract(url: str, html: str, headers: dict[str, str] | None = None,
     if SALES_ROLES.search(text) and HIRING.search(text):
         m = SALES_ROLES.search(text)
         assert m is not None
-        facts.signals.append(Signal("hiring", f"sales roles: {m.group(1)}", url,
+        facts.signals.append(Signal(SignalKind.HIRING, f"sales roles: {m.group(1)}", url,
                                     _quote(text, m.start(), m.end())))
     return facts

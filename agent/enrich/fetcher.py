@@ -26,7 +26,8 @@ import httpx
 from protego import Protego
 
 from agent import __version__
-from agent.enrich.netpolicy import BlockedAddress, NetPolicy
+from agent.enrich.netpolicy import NetPolicy
+from retrieval.errors import BlockedAddress
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +66,26 @@ class FetchResult:
     seconds: float = 0.0
 
 
+class BlockedConnect(httpcore.ConnectError):
+    """A connection the policy refused; carries the :class:`BlockedAddress` through httpx."""
+
+    def __init__(self, blocked: BlockedAddress) -> None:
+        super().__init__(str(blocked))
+        self.blocked = blocked
+
+
+def blocked_cause(exc: BaseException) -> BlockedAddress | None:
+    """The policy refusal behind an httpx error, found by type along the cause chain."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, BlockedAddress):
+            return seen
+        if isinstance(seen, BlockedConnect):
+            return seen.blocked
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
 class GuardedBackend(httpcore.AsyncNetworkBackend):
     """Resolves and checks every address at connect time, then connects to the IP."""
 
@@ -78,7 +99,7 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
         try:
             addresses = await self.policy.resolve(host)
         except BlockedAddress as exc:
-            raise httpcore.ConnectError(str(exc)) from exc
+            raise BlockedConnect(exc) from exc
         except LookupError as exc:
             raise httpcore.ConnectError(str(exc)) from exc
         last: Exception | None = None
@@ -150,9 +171,9 @@ class SafeFetcher:
         except httpx.TimeoutException:
             result.outcome, result.error = "timeout", f"{url}: timed out"
         except httpx.HTTPError as exc:
-            blocked = "refused," in str(exc)
+            blocked = blocked_cause(exc)
             result.outcome = "blocked_address" if blocked else "error"
-            result.error = str(exc) if blocked else f"{url}: {type(exc).__name__}: {exc}"
+            result.error = str(blocked) if blocked else f"{url}: {type(exc).__name__}: {exc}"
         result.seconds = time.perf_counter() - start
         return result
 

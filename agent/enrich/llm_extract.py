@@ -17,6 +17,7 @@ from agent.enrich.prospect import INDUSTRIES, Prospect
 from agent.llm.client import StructuredLLM
 from agent.llm.prompts import PromptFile, load_prompt
 from agent.llm.schemas import length
+from retrieval.quotes import flat, is_verbatim
 
 PAGE_CHARS = 6000
 
@@ -38,20 +39,15 @@ class ExtractedFields(BaseModel):
     dropped: int = 0  # fields whose quote was not on the page or did not say it
 
 
-def _on_page(quote: str, page: str) -> bool:
-    flat = " ".join(quote.split())
-    return bool(flat) and flat in page
-
-
 async def llm_extract(llm: StructuredLLM, prospect: Prospect,
                       prompt: PromptFile | None = None) -> ExtractedFields:
-    page = " ".join(prospect.text.split())
+    page = flat(prospect.text)
     answer = await llm.aask(prompt or load_prompt("field_extraction"), FieldExtraction,
                             industries=", ".join(INDUSTRIES), page=prospect.text[:PAGE_CHARS])
     out = ExtractedFields()
     industry = answer.industry.strip().lower()
     if industry:
-        if industry in INDUSTRIES and _on_page(answer.industry_quote, page) and \
+        if industry in INDUSTRIES and is_verbatim(answer.industry_quote, page) and \
                 INDUSTRIES[industry].search(answer.industry_quote):
             out.industry = industry
             out.quotes.append(answer.industry_quote)
@@ -59,7 +55,7 @@ async def llm_extract(llm: StructuredLLM, prospect: Prospect,
             out.dropped += 1
     if answer.employees is not None:
         digits = re.sub(r"[,\s]", "", answer.employees_quote)
-        if _on_page(answer.employees_quote, page) and str(answer.employees) in digits:
+        if is_verbatim(answer.employees_quote, page) and str(answer.employees) in digits:
             out.employees = answer.employees
             out.quotes.append(answer.employees_quote)
         else:

@@ -15,16 +15,14 @@ import socket
 from collections.abc import Awaitable, Callable
 from urllib.parse import urlsplit
 
+from retrieval.errors import BlockedAddress
+
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 Resolver = Callable[[str], Awaitable[list[str]]]
 
 METADATA = {ipaddress.ip_address(a) for a in (
     "169.254.169.254", "169.254.170.2", "100.100.100.200", "fd00:ec2::254")}
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
-
-
-class BlockedAddress(Exception):
-    """The URL or the address it resolves to is not allowed."""
 
 
 def parse_ip_literal(host: str) -> IPAddress | None:

@@ -20,10 +20,12 @@ from pydantic import BaseModel, Field, field_validator
 from agent.enrich.prospect import Prospect
 from agent.fit.score import Fit, Thresholds, tier_for
 from agent.icp.model import Criterion, ICPDocument
-from agent.llm.client import LLMError, StructuredLLM
+from agent.llm.client import StructuredLLM
 from agent.llm.prompts import PromptFile, load_prompt
 from agent.llm.schemas import length
+from retrieval.errors import LLMError
 from retrieval.mining.keyphrases import terms
+from retrieval.quotes import bare, flat, is_verbatim
 
 PAGE_CHARS = 6000
 
@@ -72,13 +74,13 @@ async def llm_judge(llm: StructuredLLM, prospect: Prospect, icp: ICPDocument, fi
         return fit.model_copy(update={"llm_reasons": [f"LLM unavailable: {exc}"[:300]]})
     known = matched = 0.0
     reasons, dropped = [], 0
+    page_text = flat(prospect.text)
     for verdict in answer.verdicts:
         if verdict.id >= len(criteria) or verdict.result == "unknown":
             continue
         criterion = criteria[verdict.id]
-        quote = " ".join(verdict.quote.split())
-        if not quote or quote not in " ".join(prospect.text.split()) or not _supports(
-                criterion, quote):
+        quote = bare(verdict.quote)
+        if not is_verbatim(quote, page_text) or not _supports(criterion, quote):
             dropped += 1
             continue
         known += 1

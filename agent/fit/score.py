@@ -18,6 +18,7 @@ from pydantic import BaseModel, Field
 
 from agent.enrich.prospect import Fact, Prospect
 from agent.icp.model import Criterion, ICPDocument
+from agent.triggers import site_signals
 from retrieval.mining.keyphrases import terms
 from retrieval.mining.themes import size_band
 
@@ -29,10 +30,6 @@ MULTI_VALUED = ("technology", "pain", "trigger", "loss_theme")
 CONFIDENCE_FACTOR = {"high": 1.3, "medium": 1.0, "low": 0.7}
 GENERIC_WORDS = {"microsoft", "google", "cloud", "platform", "software", "service", "services",
                  "commerce", "connector", "integration", "data", "365", "web", "app"}
-TRIGGER_SIGNALS = {
-    "Funding round": ("funding",), "New revenue leader": ("leadership",),
-    "Sales team growth or expansion": ("hiring",), "Acquisition or merger": ("tool_change",),
-}
 
 
 class Thresholds(BaseModel):
@@ -143,7 +140,7 @@ def judge(criterion: Criterion, j: _Judge) -> Verdict:
         return Verdict(criterion=name, kind=criterion.kind, result="unknown",
                        reason=f"{value} not visible on the site (absence proves nothing)")
     if criterion.kind == "trigger":
-        kinds = TRIGGER_SIGNALS.get(value, ())
+        kinds = site_signals(value)
         signal = next((s for s in p.signals if s.kind in kinds), None)
         if signal:
             return Verdict(criterion=name, kind="trigger", result="match",

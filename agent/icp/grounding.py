@@ -6,22 +6,15 @@ verified evidence is dropped and counted, never saved.
 
 from __future__ import annotations
 
-import re
-
 from agent.icp.model import ICPDocument
 from retrieval.corpus import Corpus
 from retrieval.mining.models import Evidence
-
-_SPACE = re.compile(r"\s+")
-
-
-def _norm(text: str) -> str:
-    return _SPACE.sub(" ", text).strip()
+from retrieval.quotes import QuoteIndex
 
 
 class Verifier:
     def __init__(self, corpus: Corpus) -> None:
-        self.by_id = {c.id: _norm(c.text) for c in corpus.chunks}
+        self.index = QuoteIndex((c.id, c.text) for c in corpus.chunks)
         self.by_source: dict[str, list[str]] = {}
         for chunk in corpus.chunks:
             self.by_source.setdefault(str(chunk.meta.get("source_id")), []).append(chunk.id)
@@ -29,23 +22,17 @@ class Verifier:
     def check(self, evidence: Evidence) -> bool:
         """True when the quote is verbatim (up to whitespace) in the cited chunk; fills
         ``chunk_id`` when only the source id was given."""
-        quote = _norm(evidence.quote)
-        if len(quote) < 3:
-            return False
-        candidates = [evidence.chunk_id] if evidence.chunk_id in self.by_id else \
+        candidates = [evidence.chunk_id] if evidence.chunk_id in self.index.flat else \
             self.by_source.get(evidence.source_id, [])
-        for chunk_id in candidates:
-            if quote in self.by_id[chunk_id]:
-                evidence.chunk_id = chunk_id
-                return True
-        return False
+        chunk_id = self.index.find(evidence.quote, candidates)
+        if chunk_id is None:
+            return False
+        evidence.chunk_id = chunk_id
+        return True
 
     def locate(self, quote: str, chunk_ids: list[str]) -> str | None:
         """The first of ``chunk_ids`` whose text holds ``quote`` verbatim, if any."""
-        normalised = _norm(quote).strip("\"“”' ")
-        if len(normalised) < 3:
-            return None
-        return next((c for c in chunk_ids if normalised in self.by_id.get(c, "")), None)
+        return self.index.find(quote, chunk_ids)
 
 
 def ground(doc: ICPDocument, corpus: Corpus) -> ICPDocument:

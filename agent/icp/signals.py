@@ -10,26 +10,12 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from agent.icp.model import Criterion, Persona
+from agent.triggers import RULES
 from retrieval.corpus import Account, Corpus, EvidenceChunk
 from retrieval.mining.models import Evidence
 from retrieval.mining.roles import is_vendor_side, role_family
 from retrieval.mining.statements import PROBLEM_CUES, sentences
 
-TRIGGERS: dict[str, re.Pattern[str]] = {
-    "New revenue leader": re.compile(
-        r"\b(hired|new|joined|appointed)\b.{0,30}\b(cro|vp|head|chief|director)\b|"
-        r"\bnew (cro|head of|vp)", re.I),
-    "Funding round": re.compile(r"\braised\b|series [a-f]\b|funding round|\bipo\b", re.I),
-    "Acquisition or merger": re.compile(r"\bacqui(red|sition|ring)\b|\bmerger\b", re.I),
-    "Sales team growth or expansion": re.compile(
-        r"\bhiring\b.{0,30}\breps?\b|scaling the sales|from \d+ to \d+ reps|"
-        r"expand(ing)? (into|to)|\bexpansion\b", re.I),
-    "Board or leadership pressure": re.compile(
-        r"\bboard\b.{0,40}\b(asked|wants|meeting|trusts|defend)|before the board|"
-        r"take that to the board", re.I),
-    "Deadline event": re.compile(r"\b(sales )?kickoff\b|before (their|our|the) \w+ (meeting|round)",
-                                 re.I),
-}
 _GOAL = re.compile(r"\b(want|wanted|need|needed|goal|so that|so we|trust|one source of truth|"
                    r"saves?|budget is approved|champion|would have changed)\b", re.I)
 _OBJECTION = re.compile(r"\b(concern|worry|worried|if it adds|not sure|too expensive|security "
@@ -59,9 +45,9 @@ def find_triggers(corpus: Corpus, vendor: str = "") -> list[Criterion]:
     hits: dict[str, list[Evidence]] = defaultdict(list)
     for chunk in corpus.chunks:
         for sentence in _customer_sentences(chunk, vendor):
-            for name, pattern in TRIGGERS.items():
-                if pattern.search(sentence):
-                    hits[name].append(_evidence(chunk, sentence, accounts))
+            for trigger, rule in RULES.items():
+                if rule.in_evidence.search(sentence):
+                    hits[trigger.value].append(_evidence(chunk, sentence, accounts))
     triggers = []
     for name, evidence in hits.items():
         names = {e.account.lower() for e in evidence if e.account}

@@ -8,13 +8,10 @@ import re
 from pathlib import Path
 
 from agent.icp.model import ICPDocument
+from retrieval.errors import VersionError
 from retrieval.textio import atomic_write
 
 _VERSION = re.compile(r"^v(\d+)\.json$")
-
-
-class VersionError(Exception):
-    pass
 
 
 def icp_dir(home: Path) -> Path:

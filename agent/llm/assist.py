@@ -16,12 +16,14 @@ from dataclasses import dataclass, field
 
 from agent.icp.grounding import Verifier
 from agent.icp.model import ICPDocument
-from agent.llm.client import LLMError, LLMUnavailable, StructuredLLM
+from agent.llm.client import StructuredLLM
 from agent.llm.prompts import load_prompt
 from agent.llm.redact import redact
 from agent.llm.schemas import ICPSummary, PersonaSummary, ThemeLabel
 from retrieval.corpus import Corpus
+from retrieval.errors import LLMError, LLMUnavailable
 from retrieval.mining.models import Evidence, MiningResult
+from retrieval.quotes import bare
 
 log = logging.getLogger(__name__)
 MAX_THEMES = 8
@@ -74,7 +76,7 @@ class Assistant:
             chunk_id = self.verifier.locate(quote, chunk_ids)
             if chunk_id is not None:
                 src = by_chunk[chunk_id]
-                found.append(src.model_copy(update={"quote": quote.strip().strip("\"“”' ")}))
+                found.append(src.model_copy(update={"quote": bare(quote)}))
         return found
 
     def _attempt(self, what: str, call: Callable[[], object]) -> object | None:

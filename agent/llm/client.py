@@ -25,18 +25,11 @@ from pydantic import BaseModel
 from agent.llm.calllog import CallLog, CallRecord
 from agent.llm.openai_http import OpenAIHTTP
 from agent.llm.prompts import PromptFile
+from retrieval.errors import LLMError, LLMUnavailable
 
 log = logging.getLogger(__name__)
 T = TypeVar("T", bound=BaseModel)
 METHODS = ("json_schema", "function_calling", "json_mode")
-
-
-class LLMError(Exception):
-    """The model could not give a valid answer (or could not be reached)."""
-
-
-class LLMUnavailable(LLMError):
-    """The endpoint cannot be used at all (unreachable, or no structured output)."""
 
 
 class _Probe(BaseModel):

@@ -24,16 +24,10 @@ from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.utils.function_calling import convert_to_openai_tool
 from pydantic import BaseModel, ValidationError
 
+from retrieval.errors import EndpointError
+
 ROLES = {"system": "system", "human": "user", "ai": "assistant"}
 _FENCE = re.compile(r"^```(?:json)?\s*|\s*```$")
-
-
-class EndpointError(Exception):
-    """A non-2xx answer; ``status_code`` lets the re-ask loop tell refusals apart."""
-
-    def __init__(self, status_code: int, body: str) -> None:
-        super().__init__(f"HTTP {status_code}: {body[:300]}")
-        self.status_code = status_code
 
 
 @lru_cache(maxsize=64)

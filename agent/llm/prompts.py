@@ -17,11 +17,9 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from retrieval.errors import PromptError
+
 _VERSION_FILE = re.compile(r"^v(\d+)\.yaml$")
-
-
-class PromptError(Exception):
-    pass
 
 
 class PromptFile(BaseModel):

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -31,6 +33,24 @@ class CaseResult(BaseModel):
     repeat: int = 0
 
 
+@dataclass(frozen=True)
+class Metric:
+    """A metric a task declares: its key in ``EvalRun.metrics``, how people read it, and
+    (when it is a mean over cases) its value per case, for intervals and paired tests."""
+
+    key: str
+    label: str
+    per_case: Callable[[CaseResult], float | None] | None = None
+    share: bool = True  # a 0..1 share (shown with 3 decimals, charted on a 0..1 scale)
+
+
+ACCURACY = Metric("accuracy", "accuracy", lambda c: float(c.correct))
+GROUNDING = Metric("grounding_rate", "grounding rate", lambda c: c.grounding)
+LATENCY = Metric("latency_ms_mean", "mean latency (ms)", lambda c: float(c.latency_ms),
+                 share=False)
+COMMON_METRICS = (ACCURACY, GROUNDING)
+
+
 def common_metrics(results: list[CaseResult]) -> dict[str, float | None]:
     """What every task reports: accuracy, grounding, latency and tokens."""
     grounded = [r.grounding for r in results if r.grounding is not None]
@@ -50,6 +70,7 @@ class Task(Protocol):
     name: str
     prompt_task: str  # the prompts/<task>/ its LLM runs use
     dataset: Path
+    declared_metrics: tuple[Metric, ...]  # what its reports and comparisons show
 
     def case_ids(self, limit: int | None) -> list[str]:
         """The cases to run (a stratified subset when limited)."""

@@ -8,12 +8,14 @@ from pathlib import Path
 from agent.classify import classify_many
 from agent.enrich.llm_extract import llm_extract
 from agent.icp import versions
-from agent.llm.client import LLMError, StructuredLLM
+from agent.llm.client import StructuredLLM
 from agent.llm.prompts import PromptFile
 from evals.datasets import DATASETS, ExtractionCase, load_cases
-from evals.graders import field_match, grounding_rate
-from evals.tasks.base import CaseResult, common_metrics
+from evals.graders import field_match
+from evals.tasks.base import COMMON_METRICS, CaseResult, Metric, common_metrics
 from evals.tasks.pages import PageTask
+from retrieval.errors import LLMError
+from retrieval.quotes import grounding_rate
 
 FIELDS = ("industry", "employees", "technologies")
 
@@ -21,6 +23,9 @@ FIELDS = ("industry", "employees", "technologies")
 class ExtractionTask(PageTask):
     name = "extraction"
     prompt_task = "field_extraction"
+    declared_metrics = (*COMMON_METRICS, *(
+        Metric(f"{f}_accuracy", f"{f} accuracy",
+               lambda c, f=f: float(bool(c.fields.get(f)))) for f in FIELDS))  # type: ignore[misc]
 
     def __init__(self, dataset: Path | None = None) -> None:
         self.dataset = dataset or DATASETS / "extraction_cases.jsonl"

@@ -10,14 +10,16 @@ from agent.icp import versions
 from agent.llm.client import StructuredLLM
 from agent.llm.prompts import PromptFile
 from evals.datasets import DATASETS, FitCase, load_fit_cases
-from evals.graders import grounding_rate, macro_f1
-from evals.tasks.base import CaseResult, common_metrics
+from evals.graders import macro_f1
+from evals.tasks.base import COMMON_METRICS, CaseResult, Metric, common_metrics
 from evals.tasks.pages import PageTask
+from retrieval.quotes import grounding_rate
 
 
 class FitTask(PageTask):
     name = "fit"
     prompt_task = "fit_classification"
+    declared_metrics = (*COMMON_METRICS, Metric("macro_f1", "macro-F1"))
 
     def __init__(self, dataset: Path | None = None) -> None:
         self.dataset = dataset or DATASETS / "fit_cases.jsonl"

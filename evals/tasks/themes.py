@@ -16,7 +16,7 @@ from agent.llm.assist import Assistant
 from agent.llm.client import StructuredLLM
 from agent.llm.prompts import PromptFile
 from evals.datasets import DATASETS, ThemeCase, load_cases
-from evals.tasks.base import CaseResult, common_metrics
+from evals.tasks.base import GROUNDING, CaseResult, Metric, common_metrics
 from evals.tasks.pages import CaseTask
 from retrieval.corpus import Corpus
 from retrieval.embeddings import Embedder
@@ -31,6 +31,8 @@ VENDOR = "Pipewise"
 class ThemeTask(CaseTask):
     name = "themes"
     prompt_task = "theme_label"
+    declared_metrics = (Metric("theme_coverage", "expected themes found",
+                               lambda c: float(c.correct)), GROUNDING)
 
     def __init__(self, dataset: Path | None = None) -> None:
         self.dataset = dataset or DATASETS / "theme_cases.jsonl"

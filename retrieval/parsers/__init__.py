@@ -13,6 +13,7 @@ from pathlib import Path
 
 from retrieval.aliases import describe_aliases
 from retrieval.columns import SAMPLE_ROWS, Role
+from retrieval.errors import IngestError
 from retrieval.fields import split_front_matter
 from retrieval.mapping import ColumnMapping
 from retrieval.parsers.reviews import is_review_table, review_rows
@@ -25,7 +26,7 @@ from retrieval.parsers.transcripts import (
     turns_from_json,
 )
 from retrieval.parsers.winloss import winloss_note, winloss_rows
-from retrieval.records import EvidenceRecord, IngestError, Kind, Outcome, RowProblem
+from retrieval.records import EvidenceRecord, Kind, Outcome, RowProblem
 from retrieval.schema import TableSchema, build_schema
 from retrieval.tables import TABLE_SUFFIXES, iter_rows, json_records, json_rows, load_json
 from retrieval.textio import read_text

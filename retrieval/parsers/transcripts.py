@@ -14,8 +14,9 @@ from typing import Any
 
 from retrieval.cells import flatten
 from retrieval.clean import clean_inline
+from retrieval.errors import IngestError
 from retrieval.fields import front_matter_fields, split_front_matter
-from retrieval.records import EvidenceRecord, IngestError, Kind
+from retrieval.records import EvidenceRecord, Kind
 
 MIN_TURN_WORDS = 3
 

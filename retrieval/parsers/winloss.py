@@ -8,9 +8,10 @@ from pathlib import Path
 from retrieval.attributes import parse_key
 from retrieval.clean import clean_inline, clean_text, reflow
 from retrieval.columns import Role
+from retrieval.errors import IngestError
 from retrieval.fields import front_matter_fields, split_front_matter
 from retrieval.outcomes import FALSE_VALUES, TRUE_VALUES
-from retrieval.records import EvidenceRecord, IngestError, Kind, RowProblem
+from retrieval.records import EvidenceRecord, Kind, RowProblem
 from retrieval.schema import TableSchema
 from retrieval.tables import Row
 
