@@ -125,6 +125,49 @@ def enrich_cmd(home: Path, source: Path, out: Path, *extra: str) -> list[str]:
             "-o", str(out), "--allow-private", "--concurrency", "4", *extra]
 
 
+def group_members(group: int) -> list[int]:
+    """Live processes in process group ``group`` (Linux /proc)."""
+    alive = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if fields[0] != "Z" and int(fields[2]) == group:  # state, ppid, pgrp
+            alive.append(int(stat.parent.name))
+    return alive
+
+
+def survivors(group: int, wait: float = 10.0) -> list[int]:
+    """Processes still alive in process group ``group`` after up to ``wait`` seconds."""
+    deadline = time.monotonic() + wait
+    while (alive := group_members(group)) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return alive
+
+
+def test_extraction_workers_exit_when_the_run_is_killed(
+        workspace: Path, tmp_path: Path, many_sites: list[str]) -> None:
+    source = tmp_path / "list.csv"
+    source.write_text("Company,Website\n" + "".join(f"Co {i},{url}\n"
+                                                     for i, url in enumerate(many_sites)))
+    env = {**os.environ, "ICP_HOME": str(workspace)}
+    proc = subprocess.Popen(enrich_cmd(workspace, source, tmp_path / "out.csv"), env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)  # its workers share its group id
+    deadline = time.monotonic() + 60
+    while len(group_members(proc.pid)) < 2 and proc.poll() is None \
+            and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert len(group_members(proc.pid)) >= 2, "no extraction worker started"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    left = survivors(proc.pid)
+    for pid in left:  # never leave them behind, even when the test fails
+        os.kill(pid, signal.SIGKILL)
+    assert left == [], "worker processes outlived the killed run"
+
+
 def test_kill_9_at_random_moments_then_resume_gives_the_uninterrupted_output(
         workspace: Path, tmp_path: Path, many_sites: list[str]) -> None:
     source = tmp_path / "list.csv"
@@ -143,12 +186,14 @@ def test_kill_9_at_random_moments_then_resume_gives_the_uninterrupted_output(
     for attempt in range(4):
         proc = subprocess.Popen(enrich_cmd(workspace, source, out,
                                            *(["--resume"] if attempt else [])),
-                                env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                                env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                start_new_session=True)  # its workers share its group id
         time.sleep(rng.uniform(1.5, 4.0))
         if proc.poll() is None:
             os.kill(proc.pid, signal.SIGKILL)
             kills += 1
         proc.wait()
+        assert survivors(proc.pid) == [], "worker processes outlived the killed run"
     final = subprocess.run(enrich_cmd(workspace, source, out, "--resume", "--json"), env=env,
                            capture_output=True, text=True, timeout=300)
     assert final.returncode == 0, final.stderr[-2000:]
@@ -160,7 +205,8 @@ def test_kill_9_at_random_moments_then_resume_gives_the_uninterrupted_output(
 
 
 def test_ray_local_mode_gives_the_same_output(workspace: Path, tmp_path: Path,
-                                              many_sites: list[str]) -> None:
+                                              many_sites: list[str],
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
     source = tmp_path / "list.csv"
     with source.open("w", newline="") as fh:
         writer = csv.writer(fh)
@@ -169,6 +215,13 @@ def test_ray_local_mode_gives_the_same_output(workspace: Path, tmp_path: Path,
             writer.writerow([f"Co {i}", url])
     local, on_ray = tmp_path / "local.csv", tmp_path / "ray.csv"
     for out, engine in ((local, "local"), (on_ray, "ray")):
+        if engine == "ray":  # the Ray run ends there: no local event loop after it
+            import agent.batch.run as batch_run
+
+            def no_local_run(*_: object, **__: object) -> None:
+                raise AssertionError("the local engine ran after Ray")
+
+            monkeypatch.setattr(batch_run, "_enrich_locally", no_local_run)
         result = runner.invoke(app, ["enrich", str(source), "-o", str(out), "--allow-private",
                                      "--engine", engine, "--concurrency", "4"])
         assert result.exit_code == 0, result.output

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from langchain_core.messages import HumanMessage, SystemMessage
+from langchain_openai import ChatOpenAI
 from pydantic import BaseModel
 
 from agent.llm.calllog import CallLog
@@ -29,16 +30,34 @@ class Answer(BaseModel):
     count: int
 
 
+def chat(model: str = "m", max_tokens: int | None = 64) -> ChatOpenAI:
+    return ChatOpenAI(model=model, max_tokens=max_tokens, temperature=0, api_key="sk-test")
+
+
+@pytest.mark.parametrize("model", ["gpt-4o-mini", "o3-mini", "gpt-5", "gpt-5-mini",
+                                   "smollm2-135m-instruct"])
+def test_the_direct_body_is_the_payload_chatopenai_sends(model: str) -> None:
+    model_chat = chat(model, 1024)
+    messages = [SystemMessage("sys"), HumanMessage("hi")]
+    direct = request_body(model_chat, messages, Answer, "json_mode")
+    direct.pop("response_format")
+    assert direct == model_chat._get_request_payload(messages)
+    assert "max_tokens" not in direct and direct["max_completion_tokens"] == 1024
+    if model.startswith("gpt-5"):
+        assert "temperature" not in direct  # reasoning models reject it
+
+
 def test_request_body_per_method() -> None:
     messages = [SystemMessage("sys"), HumanMessage("hi")]
-    body = request_body("m", 64, messages, Answer, "function_calling")
+    body = request_body(chat(), messages, Answer, "function_calling")
     assert body["messages"] == [{"role": "system", "content": "sys"},
                                 {"role": "user", "content": "hi"}]
     assert body["tool_choice"] == {"type": "function", "function": {"name": "Answer"}}
     assert body["tools"][0]["function"]["parameters"]["required"] == ["label", "count"]
-    schema = request_body("m", None, messages, Answer, "json_schema")["response_format"]
+    schema = request_body(chat(max_tokens=None), messages, Answer, "json_schema"
+                          )["response_format"]
     assert schema["type"] == "json_schema" and schema["json_schema"]["name"] == "Answer"
-    assert request_body("m", 1, messages, Answer, "json_mode")["response_format"] == {
+    assert request_body(chat(), messages, Answer, "json_mode")["response_format"] == {
         "type": "json_object"}
 
 

@@ -109,44 +109,17 @@ def run_enrich(source: Path, output: Path, icp: ICPDocument | None, options: Bat
         pending = [] if options.rescore else [(d, u) for d, u in targets.items()
                                                if d not in done]
         site_icp = icp or ICPDocument()  # without an ICP, sites are enriched, not judged
-        total, finished = len(pending), 0
         if progress:
-            progress(0, total)
+            progress(0, len(pending))
         if options.engine == "ray":
             if options.llm is not None:
                 raise BatchError("--engine ray runs the offline engine only; drop --llm")
-            t = options.thresholds
-            for done_chunk in run_on_ray(pending, site_icp, options.allow_private,
-                                         options.concurrency, options.chunk,
-                                         (t.a, t.b, t.c) if t else None):
-                state.save(done_chunk)
-                finished += len(done_chunk)
-                summary.enriched_now += len(done_chunk)
-                if progress:
-                    progress(finished, total)
-            pending = []
-        fetch = FetchPolicy(max_in_flight=options.concurrency)
-        pool = PooledExtractor() if len(pending) > POOL_ABOVE else None
-
-        async def all_chunks() -> None:  # one event loop for the whole run
-            nonlocal finished
-            for start in range(0, len(pending), options.chunk):
-                chunk = pending[start:start + options.chunk]
-                results = await classify_many(
-                    [u for _, u in chunk], site_icp, allow_private=options.allow_private,
-                    fetch=fetch, thresholds=options.thresholds, llm=options.llm,
-                    extractor=pool or inline_extract)
-                state.save((d, r.as_row()) for (d, _), r in zip(chunk, results, strict=True))
-                finished += len(chunk)
-                summary.enriched_now += len(chunk)
-                if progress:
-                    progress(finished, total)
-
-        try:
-            asyncio.run(all_chunks())
-        finally:
-            if pool is not None:
-                pool.close()
+            saved = _enrich_on_ray(pending, site_icp, options, state, progress)
+        elif pending:
+            saved = _enrich_locally(pending, site_icp, options, state, progress)
+        else:
+            saved = 0
+        summary.enriched_now += saved
         tiers = write_list(source, output, enriched_rows(state, icp, options.thresholds,
                                                           options.prefer))
         summary.statuses = state.counts("fetch_status")
@@ -154,6 +127,49 @@ def run_enrich(source: Path, output: Path, icp: ICPDocument | None, options: Bat
         return summary
     finally:
         state.close()
+
+
+def _enrich_on_ray(pending: list[tuple[str, str]], icp: ICPDocument, options: BatchOptions,
+                   state: RunState, progress: ProgressHook | None) -> int:
+    """Enrich ``pending`` (domain, url) pairs on Ray, saving each chunk as it lands."""
+    t = options.thresholds
+    finished = 0
+    for done_chunk in run_on_ray(pending, icp, options.allow_private, options.concurrency,
+                                 options.chunk, (t.a, t.b, t.c) if t else None):
+        state.save(done_chunk)
+        finished += len(done_chunk)
+        if progress:
+            progress(finished, len(pending))
+    return finished
+
+
+def _enrich_locally(pending: list[tuple[str, str]], icp: ICPDocument, options: BatchOptions,
+                    state: RunState, progress: ProgressHook | None) -> int:
+    """Enrich ``pending`` in this process: one event loop for the whole run, page parsing in
+    a process pool for long lists, each chunk saved as it lands."""
+    fetch = FetchPolicy(max_in_flight=options.concurrency)
+    pool = PooledExtractor() if len(pending) > POOL_ABOVE else None
+    finished = 0
+
+    async def all_chunks() -> None:
+        nonlocal finished
+        for start in range(0, len(pending), options.chunk):
+            chunk = pending[start:start + options.chunk]
+            results = await classify_many(
+                [u for _, u in chunk], icp, allow_private=options.allow_private,
+                fetch=fetch, thresholds=options.thresholds, llm=options.llm,
+                extractor=pool or inline_extract)
+            state.save((d, r.as_row()) for (d, _), r in zip(chunk, results, strict=True))
+            finished += len(chunk)
+            if progress:
+                progress(finished, len(pending))
+
+    try:
+        asyncio.run(all_chunks())
+    finally:
+        if pool is not None:
+            pool.close()
+    return finished
 
 
 def _site_side(stored: dict[str, Any], icp: ICPDocument) -> tuple[list[Verdict],

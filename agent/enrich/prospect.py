@@ -11,6 +11,8 @@ from __future__ import annotations
 import asyncio
 import os
 import re
+import threading
+import time
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -205,7 +207,7 @@ class PooledExtractor:
 
     def __init__(self, workers: int | None = None) -> None:
         self.pool = ProcessPoolExecutor(max_workers=workers or os.cpu_count() or 2,
-                                        initializer=_warm_worker)
+                                        initializer=_start_worker, initargs=(os.getpid(),))
 
     async def __call__(self, url: str, html: str, headers: dict[str, str],
                        cookies: dict[str, str]) -> PageFacts:
@@ -216,7 +218,21 @@ class PooledExtractor:
         self.pool.shutdown(cancel_futures=True)
 
 
-def _warm_worker() -> None:
+PARENT_CHECK_SECONDS = 0.5
+
+
+def _start_worker(parent: int) -> None:
+    """Tie the worker's life to its parent's, then load the fingerprints once.
+
+    A worker whose parent was killed (``kill -9`` gives the pool no chance to stop it) is
+    re-parented; it notices within ``PARENT_CHECK_SECONDS`` and exits, so no worker outlives
+    the run that started it."""
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_CHECK_SECONDS)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
     from agent.enrich.techdetect import _index
 
     _index()

@@ -35,14 +35,15 @@ def _tool(schema: type[BaseModel]) -> dict[str, Any]:
     return convert_to_openai_tool(schema)
 
 
-def request_body(model: str, max_tokens: int | None, messages: list[BaseMessage],
+def request_body(chat: BaseChatModel, messages: list[BaseMessage],
                  schema: type[BaseModel], method: str) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "model": model, "temperature": 0, "stream": False,
-        "messages": [{"role": ROLES.get(m.type, "user"), "content": m.content}
-                     for m in messages]}
-    if max_tokens:
-        body["max_tokens"] = max_tokens
+    """The request ``chat`` (a ``ChatOpenAI``) would send, plus the structured-output fields.
+
+    The payload is LangChain's own (about 40 µs), so the model-specific rules stay its
+    rules: ``max_completion_tokens``, no ``temperature`` for reasoning models, the
+    ``developer`` role for o-series system prompts."""
+    body: dict[str, Any] = chat._get_request_payload(messages)  # type: ignore[attr-defined]
+    body["stream"] = False
     function = _tool(schema)["function"]
     if method == "function_calling":
         body["tools"] = [_tool(schema)]
@@ -89,13 +90,12 @@ def _loads(arguments: Any) -> Any:
 
 
 class OpenAIHTTP:
-    def __init__(self, base_url: str, api_key: str, model: str, timeout: float,
-                 max_tokens: int | None) -> None:
+    def __init__(self, chat: BaseChatModel, base_url: str, api_key: str,
+                 timeout: float) -> None:
         self.url = base_url.rstrip("/") + "/chat/completions"
         self.headers = {"Authorization": f"Bearer {api_key}"}
-        self.model = model
+        self.chat = chat
         self.timeout = timeout
-        self.max_tokens = max_tokens
         self.client = httpx.AsyncClient(timeout=timeout, limits=httpx.Limits(
             max_connections=256, max_keepalive_connections=256))
 
@@ -111,12 +111,12 @@ class OpenAIHTTP:
         key = chat.openai_api_key.get_secret_value() if chat.openai_api_key else ""
         timeout = chat.request_timeout if isinstance(chat.request_timeout, (int, float)) \
             else 60.0
-        return cls(chat.openai_api_base or "https://api.openai.com/v1", key, chat.model_name,
-                   float(timeout), chat.max_tokens)
+        return cls(chat, chat.openai_api_base or "https://api.openai.com/v1", key,
+                   float(timeout))
 
     async def structured(self, messages: list[BaseMessage], schema: type[BaseModel],
                          method: str) -> dict[str, Any]:
-        body = request_body(self.model, self.max_tokens, messages, schema, method)
+        body = request_body(self.chat, messages, schema, method)
         try:
             response = await self.client.post(self.url, json=body, headers=self.headers)
         except httpx.TimeoutException as exc:
