@@ -18,6 +18,7 @@ from agent.eval_cli import eval_app
 from agent.icp import versions
 from agent.icp.deals import iso_date
 from agent.ingest_cli import KindOption, ingest, inspect
+from agent.logs_cli import logs
 from agent.pipeline import Workspace, draft_icp, mine_store, remember_mining
 from agent.prospect_cli import classify, enrich, score
 from agent.render import (
@@ -243,6 +244,7 @@ app.command()(classify)
 app.command()(enrich)
 app.command()(score)
 app.command(name="inspect")(inspect)
+app.command()(logs)
 app.command()(chat)
 app.command()(ui)
 app.add_typer(eval_app, name="eval")

@@ -14,6 +14,7 @@ from agent.cli_output import console, err_console, fail
 from agent.pipeline import structured_llm
 from agent.render import BatchBar
 from agent.settings import Settings
+from retrieval import workspace as paths
 from retrieval.textio import atomic_write
 
 eval_app = typer.Typer(help="Compare prompt versions (and models) on labelled datasets, "
@@ -80,7 +81,7 @@ def eval_run(
                            for k, v in r.metrics.items()
                            if k not in ("latency_ms_p95", "input_tokens", "output_tokens"))
         console.print(f"{r.run_id}: {shown}", highlight=False)
-    console.print(f"Runs saved in {home / 'evals' / 'runs'}; compare with `icp eval compare "
+    console.print(f"Runs saved in {paths.eval_runs_dir(home)}; compare with `icp eval compare "
                   f"{runs[0].run_id} {runs[-1].run_id}`, report with `icp eval report -o "
                   "report.html`.", highlight=False)
 

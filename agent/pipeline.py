@@ -24,6 +24,7 @@ from agent.llm.redact import is_local_endpoint
 from agent.settings import Settings
 from agent.validate.html import render_validation
 from agent.validate.run import ValidationReport, backtest, drift
+from retrieval import workspace as paths
 from retrieval.corpus import Corpus
 from retrieval.embeddings import Embedder
 from retrieval.mining.models import MiningResult
@@ -81,9 +82,9 @@ def structured_llm(settings: Settings, chat: BaseChatModel | None = None,
     if chat is None:
         return None
     home = settings.workspace()
-    return StructuredLLM(chat, model or "chat-model", CallLog(home / "logs.db"),
+    return StructuredLLM(chat, model or "chat-model", CallLog(paths.call_log(home)),
                          method=settings.llm_method, max_attempts=settings.llm_max_attempts,
-                         probe_cache=home / "llm_probe.json",
+                         probe_cache=paths.llm_probe_cache(home),
                          endpoint=os.environ.get("OPENAI_BASE_URL", ""), chat_factory=factory,
                          direct_http=settings.llm_direct_http)
 
@@ -107,7 +108,7 @@ def mine_store(ws: Workspace, kind: str | None = None) -> Analysis:
 
 def remember_mining(ws: Workspace, result: MiningResult) -> float | None:
     """Save this mining run; return the share of the previous run's themes it kept."""
-    path = ws.home / "mining" / "latest.json"
+    path = paths.mining_latest(ws.home)
     kept = None
     if path.exists():
         try:
@@ -163,7 +164,7 @@ def validate_icp(ws: Workspace, since: str | None = None, test_share: float = 0.
         report = drift(deals, versions.load(ws.home), since, thresholds)
     else:
         report = backtest(deals, thresholds, test_share, use_columns)
-    folder = ws.home / "validation"
+    folder = paths.validation_dir(ws.home)
     folder.mkdir(parents=True, exist_ok=True)
     atomic_write(folder / "latest.json", report.model_dump_json(indent=2))
     html_path = folder / "latest.html"
@@ -172,7 +173,7 @@ def validate_icp(ws: Workspace, since: str | None = None, test_share: float = 0.
 
 
 def latest_validation(home: Path) -> ValidationReport | None:
-    path = home / "validation" / "latest.json"
+    path = paths.validation_dir(home) / "latest.json"
     if not path.exists():
         return None
     try:

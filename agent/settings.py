@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from retrieval import workspace as paths
 from retrieval.embeddings import Embedder
 from retrieval.mapping import MappingStore
 from retrieval.store import EvidenceStore
@@ -64,7 +65,7 @@ class Settings(BaseSettings):
 
     def mappings(self) -> MappingStore:
         """The column mapping each source file was ingested with."""
-        return MappingStore(self.home.expanduser() / "mappings")  # created on first save
+        return MappingStore(paths.mappings_dir(self.home.expanduser()))  # created on first save
 
     def embedder(self) -> Embedder:
         return Embedder(self.embeddings, batch_size=self.embed_batch_size)

@@ -31,6 +31,8 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # no calls home
 
 import gradio as gr  # noqa: E402  (after the analytics switch)
 
+from retrieval import workspace as paths
+
 TABLE_COLUMNS = ["domain", "tier", "score", "confidence", "status", "ICP", "reasons"]
 EVIDENCE_TYPES = [".csv", ".tsv", ".xlsx", ".json", ".jsonl", ".md", ".txt", ".vtt", ".srt"]
 PLACEHOLDER = ("Ask: “what are our top pains?” · “draft an ICP” · “exclude companies under "
@@ -125,7 +127,7 @@ class UIState:
 
 def build_app(agent: ChatAgent) -> gr.Blocks:
     state = UIState(agent)
-    uploads = state.home / "uploads"
+    uploads = paths.uploads_dir(state.home)
     mode = "offline engine (type “help”)" if agent.offline else f"LLM: {agent.model}"
 
     with gr.Blocks(title="icp-agent") as app:
@@ -220,7 +222,7 @@ def build_app(agent: ChatAgent) -> gr.Blocks:
             result = agent.tools.enrich_list(
                 str(kept), progress=lambda done, total: progress(
                     (done, max(total, 1)), desc="enriching", unit="domains"))
-            output = state.home / "enriched" / f"{kept.stem}-enriched.csv"
+            output = paths.enriched_output(state.home, kept)
             return (("" if result.ok else "**Failed:** ") + result.text,
                     str(output) if result.ok else None,
                     tier_mix_html(output) if result.ok else "", *state.panels())

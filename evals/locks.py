@@ -1,13 +1,15 @@
-"""Prompt versions used by a recorded eval run are locked by hash (``prompt_locks.json``).
+"""Prompt versions used by a recorded eval run are locked by hash.
 
-A locked version whose file no longer hashes the same was edited in place: the run is
-refused and the fix is a new version file. A version not locked yet is locked on first use.
+Two lock files: the one shipped with the package (``evals/prompt_locks.json``, the
+versions this repository's recorded runs used; read-only at run time) and the
+workspace's (``<home>/evals/prompt_locks.json``), where a version is locked on its first
+use. A locked version whose file no longer hashes the same was edited in place: the run is
+refused and the fix is a new version file. Nothing is written into the installed package.
 """
 
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 from agent.llm.prompts import PromptFile
@@ -21,13 +23,14 @@ def read_locks(path: Path = LOCKS) -> dict[str, str]:
     return dict(json.loads(path.read_text(encoding="utf-8"))) if path.exists() else {}
 
 
-def check_and_lock(prompt: PromptFile, path: Path = LOCKS) -> None:
+def check_and_lock(prompt: PromptFile, path: Path, shipped: Path = LOCKS) -> None:
+    """Refuse ``prompt`` if a lock (shipped or in ``path``) holds another hash; else lock
+    it in ``path`` (the workspace's lock file) on its first use."""
     locks = read_locks(path)
-    locked = locks.get(prompt.ref)
+    locked = read_locks(shipped).get(prompt.ref) or locks.get(prompt.ref)
     if locked is None:
         locks[prompt.ref] = prompt.sha256
-        if os.access(path.parent, os.W_OK):
-            atomic_write(path, json.dumps(dict(sorted(locks.items())), indent=2) + "\n")
+        atomic_write(path, json.dumps(dict(sorted(locks.items())), indent=2) + "\n")
         return
     if locked != prompt.sha256:
         raise LockError(f"prompts/{prompt.ref}.yaml changed after an eval run used it "

@@ -23,6 +23,7 @@ from agent.llm.prompts import PromptFile, load_prompt
 from evals.datasets import file_hash
 from evals.locks import check_and_lock
 from evals.tasks.base import CaseResult, Task
+from retrieval import workspace as paths
 from retrieval.textio import atomic_write
 
 OFFLINE = "offline"
@@ -74,7 +75,7 @@ class Evaluator:
             repeats: int = 1, price_in: float = 0.0, price_out: float = 0.0) -> list[EvalRun]:
         files = [load_prompt(self.task.prompt_task, v) for v in prompts]
         for prompt in files:
-            check_and_lock(prompt)
+            check_and_lock(prompt, paths.prompt_locks(self.home))
         with self.task.session(self.ids) as context:
             runs = [self._run(context, None, None, OFFLINE, 1, 0.0, 0.0)]
             if llm is not None:
@@ -86,7 +87,7 @@ class Evaluator:
              model: str, repeats: int, price_in: float, price_out: float) -> EvalRun:
         label = OFFLINE if prompt is None else f"{model}-{prompt.version}"
         results: list[CaseResult] = []
-        log = CallLog(self.home / "logs.db") if llm is not None else None
+        log = CallLog(paths.call_log(self.home)) if llm is not None else None
         total, done = len(self.ids) * repeats, 0
         for repeat in range(repeats):
             for case_id in self.ids:
@@ -123,7 +124,7 @@ class Evaluator:
 
 
 def runs_dir(home: Path) -> Path:
-    path = home / "evals" / "runs"
+    path = paths.eval_runs_dir(home)
     path.mkdir(parents=True, exist_ok=True)
     return path
 

@@ -59,6 +59,10 @@ class EmbeddingSpecError(IcpError, ValueError):
     """An embedding setting that names no usable model."""
 
 
+class SchemaError(IcpError):
+    """A workspace file written by a newer release than this one."""
+
+
 class VersionError(IcpError):
     """An ICP version that does not exist or cannot be read."""
 

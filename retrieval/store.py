@@ -24,6 +24,7 @@ from urllib.parse import urlparse
 import numpy as np
 from filelock import FileLock, Timeout
 
+from retrieval import workspace as paths
 from retrieval.errors import ModelMismatchError, StoreBusyError, StoreError
 
 log = logging.getLogger(__name__)
@@ -72,7 +73,7 @@ def make_client(home: Path, chroma_url: str | None) -> Any:
             )
         except Exception as exc:  # chromadb raises ValueError/ConnectionError variants
             raise StoreError(f"cannot reach the Chroma server at {chroma_url}: {exc}") from exc
-    path = home / "chroma"
+    path = paths.chroma_dir(home)
     path.mkdir(parents=True, exist_ok=True)
     return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
 
@@ -98,8 +99,8 @@ class EvidenceStore:
     def open(cls, home: Path, name: str, model_id: str,
              chroma_url: str | None = None) -> EvidenceStore:
         client = make_client(home, chroma_url)
-        lock = None if chroma_url else home / "chroma.lock"
-        return cls(client, name, model_id, lock, where=chroma_url or str(home / "chroma"))
+        lock = None if chroma_url else paths.chroma_lock(home)
+        return cls(client, name, model_id, lock, where=chroma_url or str(paths.chroma_dir(home)))
 
     def _open_chunks(self) -> Any:
         collection = self.client.get_or_create_collection(

@@ -103,11 +103,15 @@ def test_prompt_versions_used_by_eval_runs_are_never_edited() -> None:
 def test_an_edited_locked_prompt_is_refused(tmp_path: Path) -> None:
     lock_file = tmp_path / "locks.json"
     prompt = load_prompt("fit_classification", "v1")
-    check_and_lock(prompt, lock_file)  # first use locks it
+    no_shipped = tmp_path / "shipped.json"
+    check_and_lock(prompt, lock_file, no_shipped)  # first use locks it
     assert json.loads(lock_file.read_text()) == {prompt.ref: prompt.sha256}
     edited = prompt.model_copy(update={"sha256": "0" * 64})
     with pytest.raises(LockError, match="new version"):
-        check_and_lock(edited, lock_file)
+        check_and_lock(edited, lock_file, no_shipped)
+    with pytest.raises(LockError, match="new version"):  # a shipped lock holds as well
+        check_and_lock(edited, tmp_path / "other.json")
+    assert not (tmp_path / "other.json").exists()
     assert LOCKS.parent == DATASETS.parent
 
 

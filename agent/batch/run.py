@@ -26,6 +26,7 @@ from agent.enrich.prospect import PooledExtractor, inline_extract, normalise_tar
 from agent.fit.score import Thresholds, Verdict, site_verdicts
 from agent.icp.model import ICPDocument
 from agent.llm.client import StructuredLLM
+from retrieval import workspace as paths
 from retrieval.errors import BatchError
 
 SITE_MEMO = 10_000  # domains whose site verdicts are kept while the output is written
@@ -76,7 +77,7 @@ def run_enrich(source: Path, output: Path, icp: ICPDocument | None, options: Bat
                progress: ProgressHook | None = None) -> BatchSummary:
     """Enrich ``source`` into ``output``; without an ICP only the enrichment columns are
     filled. ``options.rescore`` re-judges a finished run's stored enrichment instead."""
-    state_path = output.with_name(output.name + ".state.sqlite")
+    state_path = paths.run_state(output)
     if options.rescore and not state_path.exists():
         raise BatchError(f"nothing to re-score: no run state at {state_path} (enrich the list "
                          "into this output first)")

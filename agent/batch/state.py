@@ -14,15 +14,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-SCHEMA = """
-create table if not exists meta (key text primary key, value text not null);
-create table if not exists results (
-  domain text primary key,
-  fetch_status text not null,
-  fit_tier text not null,
-  row json not null
-);
-"""
+from agent.migrations import RUN_STATE, migrate
+
 FAILED = ("error", "timeout")
 
 
@@ -32,7 +25,7 @@ class RunState:
         self.db = sqlite3.connect(path, timeout=30, isolation_level=None)
         self.db.execute("pragma journal_mode=wal")
         self.db.execute("pragma synchronous=normal")
-        self.db.executescript(SCHEMA)
+        migrate(self.db, RUN_STATE, str(path))
 
     def close(self) -> None:
         self.db.close()

@@ -37,6 +37,7 @@ from agent.chat.tools import (
 from agent.chat.tools_base import Citation, ToolResult
 from agent.llm.calllog import CallLog, CallRecord
 from agent.llm.prompts import PromptFile, load_prompt
+from retrieval import workspace as paths
 from retrieval.quotes import is_verbatim
 
 log = logging.getLogger(__name__)
@@ -291,4 +292,4 @@ def open_agent(settings: Any, allow_private: bool = False, session: str = "defau
 
     ws = Workspace.open(settings, chat)
     return ChatAgent(ChatTools(ws, allow_private, progress), ChatSession(ws.home, session),
-                     chat=ws.chat, model=ws.model, call_log=CallLog(ws.home / "logs.db"))
+                     chat=ws.chat, model=ws.model, call_log=CallLog(paths.call_log(ws.home)))

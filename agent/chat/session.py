@@ -15,6 +15,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from retrieval import workspace as paths
+
 log = logging.getLogger(__name__)
 
 
@@ -39,7 +41,7 @@ class ChatSession:
     def __init__(self, home: Path, name: str = "default") -> None:
         if not re.fullmatch(r"[\w.-]{1,64}", name):
             raise ValueError(f"session name '{name}': use letters, digits, '.', '-', '_'")
-        self.path = home / "chat" / f"{name}.jsonl"
+        self.path = paths.chat_dir(home) / f"{name}.jsonl"
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._messages = self._read()
 

@@ -25,6 +25,7 @@ from agent.icp.markdown import render
 from agent.icp.model import ICPDocument
 from agent.pipeline import Workspace, draft_icp, mine_store
 from agent.render_columns import column_lines
+from retrieval import workspace as paths
 from retrieval.errors import RevisionError, VersionError
 from retrieval.ingest import Ingestor, Progress
 from retrieval.mining.models import MiningResult
@@ -38,7 +39,7 @@ class ProspectBook:
     """Classified prospects kept in the workspace (``chat/prospects.json``) by domain."""
 
     def __init__(self, home: Path) -> None:
-        self.path = home / "chat" / "prospects.json"
+        self.path = paths.chat_dir(home) / "prospects.json"
 
     def all(self) -> dict[str, dict[str, Any]]:
         if not self.path.exists():
@@ -263,9 +264,9 @@ class ChatTools(ProofTools):
 
         doc = self.current_icp()
         source = Path(path).expanduser()
-        output = self.ws.home / "enriched" / f"{source.stem}-enriched.csv"
+        output = paths.enriched_output(self.ws.home, source)
         output.parent.mkdir(parents=True, exist_ok=True)
-        state = output.with_name(output.name + ".state.sqlite")
+        state = paths.run_state(output)
         state.unlink(missing_ok=True)  # a new upload is a new run
         options = BatchOptions(allow_private=self.allow_private,
                                thresholds=self.ws.settings.thresholds())

@@ -60,6 +60,7 @@ class FetchResult:
     text: str = ""
     truncated: bool = False
     error: str = ""
+    connect_failed: bool = False  # no connection at all (told by the exception's type)
     redirects: list[str] = field(default_factory=list)
     headers: dict[str, str] = field(default_factory=dict)
     cookies: dict[str, str] = field(default_factory=dict)
@@ -173,6 +174,7 @@ class SafeFetcher:
         except httpx.HTTPError as exc:
             blocked = blocked_cause(exc)
             result.outcome = "blocked_address" if blocked else "error"
+            result.connect_failed = isinstance(exc, httpx.ConnectError) and not blocked
             result.error = str(blocked) if blocked else f"{url}: {type(exc).__name__}: {exc}"
         result.seconds = time.perf_counter() - start
         return result

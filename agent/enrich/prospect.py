@@ -248,7 +248,7 @@ async def enrich_prospect(fetcher: SafeFetcher, target: str, budget: int = 5,
         prospect.fetch_status, prospect.error = "error", str(exc)
         return prospect
     home = await fetcher.fetch(prospect.url)
-    if home.outcome == "error" and home.url.startswith("https://") and "ConnectError" in home.error:
+    if home.outcome == "error" and home.url.startswith("https://") and home.connect_failed:
         home = await fetcher.fetch("http://" + prospect.url[len("https://"):])
     if home.outcome != "ok":
         prospect.fetch_status = page_status(home)

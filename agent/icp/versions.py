@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 from agent.icp.model import ICPDocument
+from retrieval import workspace as paths
 from retrieval.errors import VersionError
 from retrieval.textio import atomic_write
 
@@ -15,7 +16,7 @@ _VERSION = re.compile(r"^v(\d+)\.json$")
 
 
 def icp_dir(home: Path) -> Path:
-    path = home / "icp"
+    path = paths.icp_dir(home)
     path.mkdir(parents=True, exist_ok=True)
     return path
 

@@ -8,23 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-SCHEMA = """
-create table if not exists calls (
-  id integer primary key,
-  ts text not null,
-  task text not null,
-  prompt_version text not null,
-  prompt_sha256 text not null,
-  model text not null,
-  method text not null,
-  attempt integer not null,
-  ok integer not null,
-  input_tokens integer,
-  output_tokens integer,
-  latency_ms integer not null,
-  error text
-)
-"""
+from agent.migrations import CALL_LOG, migrate
 
 
 @dataclass
@@ -49,18 +33,18 @@ class CallLog:
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(self.path, timeout=10, check_same_thread=False)
+        self._db = sqlite3.connect(self.path, timeout=10, check_same_thread=False,
+                                   isolation_level=None)
         self._db.execute("pragma journal_mode=wal")
         self._db.execute("pragma synchronous=normal")
-        with self._db:
-            self._db.execute(SCHEMA)
+        migrate(self._db, CALL_LOG, str(path))
 
     def _connect(self) -> sqlite3.Connection:
         return sqlite3.connect(self.path, timeout=10)
 
     def record(self, r: CallRecord) -> None:
-        with self._lock, self._db as db:
-            db.execute(
+        with self._lock:
+            self._db.execute(
                 "insert into calls (ts, task, prompt_version, prompt_sha256, model, method, "
                 "attempt, ok, input_tokens, output_tokens, latency_ms, error) "
                 "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -75,6 +59,13 @@ class CallLog:
             db.row_factory = sqlite3.Row
             return [dict(r) for r in db.execute(
                 "select * from calls where id > ? order by id", (after,))]
+
+    def recent(self, limit: int) -> list[dict[str, object]]:
+        """The ``limit`` newest calls, newest first."""
+        with self._connect() as db:
+            db.row_factory = sqlite3.Row
+            return [dict(r) for r in db.execute(
+                "select * from calls order by id desc limit ?", (limit,))]
 
     def last_id(self) -> int:
         with self._connect() as db:

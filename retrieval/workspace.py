@@ -1,0 +1,78 @@
+"""Where everything lives in a workspace (``ICP_HOME``, default ``~/.icp``): one module, so
+a path changes in one place. Functions take the workspace's home directory.
+
+    chroma/                 the embedded evidence store (chroma.lock guards writes)
+    mappings/               the column mapping each source file was ingested with
+    icp/vN.json, vN.md      ICP versions
+    mining/latest.json      the last mining result
+    validation/             validation reports (latest.json, HTML)
+    logs.db                 every model call (``icp logs``)
+    llm_probe.json          what each endpoint supports
+    evals/runs/             eval runs; evals/prompt_locks.json: prompt hashes runs used
+    chat/                   chat sessions and the prospects looked up in them
+    uploads/, enriched/     files given to and written by the web UI and the chat
+
+An enrichment run keeps its state beside its output (``OUT.csv.state.sqlite``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+def chroma_dir(home: Path) -> Path:
+    return home / "chroma"
+
+
+def chroma_lock(home: Path) -> Path:
+    return home / "chroma.lock"
+
+
+def mappings_dir(home: Path) -> Path:
+    return home / "mappings"
+
+
+def icp_dir(home: Path) -> Path:
+    return home / "icp"
+
+
+def mining_latest(home: Path) -> Path:
+    return home / "mining" / "latest.json"
+
+
+def validation_dir(home: Path) -> Path:
+    return home / "validation"
+
+
+def call_log(home: Path) -> Path:
+    return home / "logs.db"
+
+
+def llm_probe_cache(home: Path) -> Path:
+    return home / "llm_probe.json"
+
+
+def eval_runs_dir(home: Path) -> Path:
+    return home / "evals" / "runs"
+
+
+def prompt_locks(home: Path) -> Path:
+    return home / "evals" / "prompt_locks.json"
+
+
+def chat_dir(home: Path) -> Path:
+    return home / "chat"
+
+
+def uploads_dir(home: Path) -> Path:
+    return home / "uploads"
+
+
+def enriched_output(home: Path, source: Path) -> Path:
+    """Where the web UI and the chat write the enrichment of ``source``."""
+    return home / "enriched" / f"{source.stem}-enriched.csv"
+
+
+def run_state(output: Path) -> Path:
+    """An enrichment run's resumable state, beside its output."""
+    return output.with_name(output.name + ".state.sqlite")
