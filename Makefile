@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 STAMP_IT := $(VENV)/.installed-integration
 
-.PHONY: setup demo test lint bench clean
+.PHONY: setup demo test install-check lint bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +47,10 @@ demo: setup
 test: $(STAMP_IT) /usr/bin/chromium
 	$(BIN)/ruff check .
 	ICP_REQUIRE_INTEGRATION=1 ICP_REQUIRE_SHARED_DATA=1 $(BIN)/pytest -q
+
+# A non-editable install into a fresh venv runs the demo and an eval (CI runs it too).
+install-check:
+	.ci/install-check
 
 lint: setup
 	$(BIN)/ruff check .
