@@ -14,6 +14,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from retrieval import workspace as paths
 from retrieval.embeddings import Embedder
+from retrieval.errors import ModelMismatchError
 from retrieval.mapping import MappingStore
 from retrieval.store import EvidenceStore
 
@@ -32,6 +33,12 @@ class Settings(BaseSettings):
     embeddings: str = Field(default="minilm",
                             description="minilm | hf:PATH | openai:MODEL | hash:DIM")
     embed_batch_size: int = Field(default=64, ge=1)
+    embed_backend: str = Field(default="auto", pattern=r"^(auto|torch|onnx|onnx-int8)$",
+                               description="local embedding models: auto | torch | onnx | "
+                               "onnx-int8 (see retrieval/embeddings.py)")
+    device: str = Field(default="auto", pattern=r"^(auto|cpu|cuda)$",
+                        description="where the torch backend embeds: auto (CUDA when torch "
+                        "sees a GPU) | cpu | cuda")
     llm: str = Field(default="none", description="none | openai:MODEL")
     llm_timeout: float = Field(default=60.0, gt=0, description="seconds per model call")
     llm_max_tokens: int = Field(default=1024, ge=16, description="answer length cap per call")
@@ -68,8 +75,17 @@ class Settings(BaseSettings):
         return MappingStore(paths.mappings_dir(self.home.expanduser()))  # created on first save
 
     def embedder(self) -> Embedder:
-        return Embedder(self.embeddings, batch_size=self.embed_batch_size)
+        return Embedder(self.embeddings, batch_size=self.embed_batch_size,
+                        backend=self.embed_backend, device=self.device)
 
     def store(self, embedder: Embedder) -> EvidenceStore:
-        return EvidenceStore.open(self.workspace(), self.collection, embedder.model_id,
-                                  self.chroma_url)
+        """The evidence store; with an automatic embedding backend, the backend the store's
+        vectors were made with (so a store from before a default changed keeps working)."""
+        try:
+            return EvidenceStore.open(self.workspace(), self.collection, embedder.model_id,
+                                      self.chroma_url)
+        except ModelMismatchError as exc:
+            if not embedder.adopt(exc.recorded):
+                raise
+            return EvidenceStore.open(self.workspace(), self.collection, embedder.model_id,
+                                      self.chroma_url)

@@ -10,6 +10,13 @@ Specs (``--embeddings`` / ``ICP_EMBEDDINGS``):
 - ``hash:DIM``: deterministic hashed bag-of-words vectors; no model at all. For tests
   and for machines that cannot run torch; retrieval is lexical, not semantic.
 
+Local models (``minilm``, ``hf:``) run on a backend (``ICP_EMBED_BACKEND``): ``torch``
+(sentence-transformers), ``onnx`` (the same weights exported once to ONNX Runtime, fp32) or
+``onnx-int8`` (dynamically quantized); ``auto`` picks :data:`CPU_BACKEND` on a CPU and
+``torch`` on a CUDA GPU. ``ICP_DEVICE`` (``auto|cpu|cuda``) places the torch backend; on a
+GPU the batch is larger. Vectors of another backend or precision get another model id
+(``…@onnx-int8``), so the store's guard never mixes them.
+
 Models load lazily: a re-ingest of unchanged files never pays for loading one.
 """
 
@@ -21,6 +28,7 @@ import math
 import os
 import re
 from functools import cached_property
+from pathlib import Path
 from typing import Any
 
 from langchain_core.embeddings import Embeddings
@@ -30,6 +38,10 @@ from retrieval.errors import EmbeddingSpecError
 log = logging.getLogger(__name__)
 
 MINILM_ID = "sentence-transformers/all-MiniLM-L6-v2"
+BACKENDS = ("auto", "torch", "onnx", "onnx-int8")
+DEVICES = ("auto", "cpu", "cuda")
+CPU_BACKEND = "onnx-int8"  # what ``auto`` runs on a CPU (benchmarks/ingest.py decides)
+GPU_BATCH = 256
 _WORD = re.compile(r"[a-z0-9]+")
 
 
@@ -56,12 +68,29 @@ class HashingEmbeddings(Embeddings):
         return self._vector(text)
 
 
+def resolve_device(device: str) -> str:
+    """``auto`` is ``cuda`` when torch sees a CUDA GPU, else ``cpu``."""
+    if device != "auto":
+        return device
+    if not (Path("/proc/driver/nvidia").exists() or os.environ.get("CUDA_VISIBLE_DEVICES")):
+        return "cpu"  # no NVIDIA driver: no need to import torch to know
+    import torch
+
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
 class Embedder:
     """A LangChain ``Embeddings`` plus what ingestion needs: a model id and a token count."""
 
-    def __init__(self, spec: str = "minilm", batch_size: int = 64) -> None:
+    def __init__(self, spec: str = "minilm", batch_size: int = 64, backend: str = "auto",
+                 device: str = "auto") -> None:
         self.spec = spec.strip()
         self.batch_size = batch_size
+        if backend not in BACKENDS:
+            raise EmbeddingSpecError(f"unknown embedding backend '{backend}': use "
+                                     + " | ".join(BACKENDS))
+        if device not in DEVICES:
+            raise EmbeddingSpecError(f"unknown device '{device}': use " + " | ".join(DEVICES))
         kind, _, arg = self.spec.partition(":")
         if kind == "minilm" and not arg:
             self.model_id, self.max_tokens = MINILM_ID, 256
@@ -77,6 +106,32 @@ class Embedder:
                 f"unknown embeddings '{spec}': use minilm, hf:PATH, openai:MODEL or hash:DIM"
             )
         self._kind, self._arg = kind, arg
+        self.device, self.backend = "cpu", "torch"
+        self.auto_backend = backend == "auto"  # ``adopt`` may switch an automatic choice
+        if kind in ("minilm", "hf"):
+            self.device = resolve_device(device)
+            self.backend = backend if backend != "auto" else (
+                "torch" if self.device == "cuda" else CPU_BACKEND)
+            if self.backend.startswith("onnx") and self.device == "cuda":
+                raise EmbeddingSpecError("the ONNX backend runs on the CPU: use "
+                                         "ICP_EMBED_BACKEND=torch with ICP_DEVICE=cuda")
+            if self.backend != "torch":
+                self.model_id += f"@{self.backend}"
+            if self.device == "cuda":
+                self.batch_size = max(batch_size, GPU_BATCH)
+
+    def adopt(self, model_id: str) -> bool:
+        """Switch an automatically chosen backend to the one ``model_id`` (a store's
+        recorded model) was made with, when it is this model on another backend; True
+        when switched. A store built before the default changed keeps working."""
+        base, _, backend = model_id.partition("@")
+        own = self.model_id.partition("@")[0]
+        backend = backend or "torch"
+        if not self.auto_backend or base != own or backend not in BACKENDS[1:] or \
+                (backend != "torch" and self.device == "cuda") or "langchain" in self.__dict__:
+            return False
+        self.backend, self.model_id = backend, model_id
+        return True
 
     def _model_path(self) -> str:
         if self._kind == "hf":
@@ -97,6 +152,12 @@ class Embedder:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+        if self.backend.startswith("onnx"):
+            from retrieval.onnx_model import OnnxEmbeddings
+
+            log.info("embedding model %s on ONNX Runtime", self.model_id)
+            return OnnxEmbeddings(self._model_path(), "int8" if self.backend == "onnx-int8"
+                                  else "fp32", self.batch_size, self.max_tokens)
         from langchain_huggingface import HuggingFaceEmbeddings
         from transformers.utils import logging as hf_logging
 
@@ -104,7 +165,7 @@ class Embedder:
         log.info("loading embedding model %s", self.model_id)
         return HuggingFaceEmbeddings(
             model_name=self._model_path(),
-            model_kwargs={"device": "cpu"},
+            model_kwargs={"device": self.device},
             encode_kwargs={"normalize_embeddings": True, "batch_size": self.batch_size},
         )
 

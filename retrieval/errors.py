@@ -48,7 +48,11 @@ class StoreError(IcpError):
 
 
 class ModelMismatchError(StoreError):
-    """The store holds vectors from another embedding model."""
+    """The store holds vectors from another embedding model (``recorded``)."""
+
+    def __init__(self, message: str, recorded: str = "") -> None:
+        super().__init__(message)
+        self.recorded = recorded
 
 
 class StoreBusyError(StoreError):

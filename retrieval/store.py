@@ -112,9 +112,9 @@ class EvidenceStore:
             raise ModelMismatchError(
                 f"collection '{self.name}' in {self.where} was built with embedding model "
                 f"'{recorded or 'unrecorded'}', not '{self.model_id}'. Vectors from different "
-                "models cannot be mixed: use the same --embeddings, another --collection, "
-                "or a fresh --home."
-            )
+                "models cannot be mixed: use the same --embeddings (and ICP_EMBED_BACKEND), "
+                "another --collection, "
+                "or a fresh --home.", recorded or "")
         return collection
 
     # -- locking ---------------------------------------------------------------------------

@@ -22,7 +22,7 @@ pytestmark = pytest.mark.integration
 
 def test_semantic_search_finds_paraphrases(tmp_path: Path, minilm: Embedder) -> None:
     store = EvidenceStore.open(tmp_path, "evidence", minilm.model_id)
-    assert minilm.model_id == MINILM_ID
+    assert minilm.model_id.startswith(MINILM_ID)  # the default backend of this machine
     assert Ingestor(store, minilm).ingest([SAMPLE_DATA]).ok
     # No shared keywords with the evidence: only a semantic model can match these.
     cases = {
