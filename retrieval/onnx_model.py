@@ -111,7 +111,7 @@ def _export_fp32(model_dir: Path, target: Path) -> None:
 class OnnxEmbeddings(Embeddings):
     """LangChain ``Embeddings`` over an exported mean-pooling model on ONNX Runtime."""
 
-    def __init__(self, model_dir: str, precision: str = "fp32", batch_size: int = 64,
+    def __init__(self, model_dir: str, precision: str = "fp32", batch_size: int = 8,
                  max_tokens: int = 256) -> None:
         self.model_dir = Path(model_dir)
         self.precision = precision
@@ -125,7 +125,6 @@ class OnnxEmbeddings(Embeddings):
         options = ort.SessionOptions()
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         options.intra_op_num_threads = os.cpu_count() or 1
-        options.enable_cpu_mem_arena = False  # the arena keeps the largest batch's buffers
         path = export_onnx(self.model_dir, self.precision)
         return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
 

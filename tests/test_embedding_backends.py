@@ -75,19 +75,22 @@ def test_onnx_vectors_match_torch_and_the_export_is_made_once(
 
 def test_an_automatic_backend_follows_the_store_it_opens(tmp_path: Path,
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
-    """A store built with torch vectors (before the CPU default became ONNX int8) keeps
-    working without flags; an explicit backend is never switched."""
+    """A store built on another backend than this machine's automatic one (the default
+    changed, or it was built with ICP_EMBED_BACKEND) keeps working without flags; an
+    explicit backend is never switched."""
     from agent.settings import Settings
 
     for var in ("ICP_EMBED_BACKEND", "ICP_DEVICE", "ICP_EMBEDDINGS", "ICP_CHROMA_URL"):
         monkeypatch.delenv(var, raising=False)
-    EvidenceStore.open(tmp_path, "evidence", MINILM_ID)  # recorded: the torch model id
+    built_with = "onnx" if embeddings.CPU_BACKEND != "onnx" else "torch"
+    recorded = Embedder("minilm", backend=built_with, device="cpu").model_id
+    EvidenceStore.open(tmp_path, "evidence", recorded)
     settings = Settings(home=tmp_path, device="cpu")
     embedder = settings.embedder()
-    assert embedder.model_id == MINILM_ID + "@" + embeddings.CPU_BACKEND
+    assert embedder.backend == embeddings.CPU_BACKEND and embedder.model_id != recorded
     settings.store(embedder)
-    assert embedder.backend == "torch" and embedder.model_id == MINILM_ID
-    explicit = Settings(home=tmp_path, device="cpu", embed_backend="onnx")
+    assert embedder.backend == built_with and embedder.model_id == recorded
+    explicit = Settings(home=tmp_path, device="cpu", embed_backend="onnx-int8")
     with pytest.raises(ModelMismatchError):
         explicit.store(explicit.embedder())
     other = Settings(home=tmp_path, device="cpu", embeddings="hash:64")
