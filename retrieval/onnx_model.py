@@ -136,7 +136,7 @@ class OnnxEmbeddings(Embeddings):
 
     def _embed(self, texts: list[str]) -> np.ndarray:
         order = np.argsort([len(t) for t in texts], kind="stable")
-        out = np.empty((len(texts), 0), dtype=np.float32)
+        pooled_batches = []
         for start in range(0, len(texts), self.batch_size):
             picked = order[start:start + self.batch_size]
             encoded = self.tokenizer([texts[i] for i in picked], padding=True, truncation=True,
@@ -147,10 +147,10 @@ class OnnxEmbeddings(Embeddings):
             hidden = self.session.run(None, feed)[0]
             mask = encoded["attention_mask"][..., None].astype(np.float32)
             pooled = (hidden * mask).sum(axis=1) / np.clip(mask.sum(axis=1), 1e-9, None)
-            pooled /= np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None)
-            if out.shape[1] == 0:
-                out = np.empty((len(texts), pooled.shape[1]), dtype=np.float32)
-            out[picked] = pooled
+            pooled_batches.append(pooled / np.clip(np.linalg.norm(pooled, axis=1, keepdims=True),
+                                                   1e-12, None))
+        out = np.empty_like(np.concatenate(pooled_batches))
+        out[order] = np.concatenate(pooled_batches)  # back to the input order
         return out
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
