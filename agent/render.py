@@ -134,8 +134,12 @@ def print_themes(console: Console, result: MiningResult, limit: int = 15) -> Non
     for rank, theme in enumerate(result.themes[:limit], start=1):
         kinds = ", ".join(f"{k} {v}" for k, v in theme.by_kind.items())
         outcomes = ", ".join(f"{k} {v}" for k, v in theme.by_outcome.items())
+        spread = f"{theme.accounts} accounts" if theme.accounts else f"{theme.sources} sources"
+        once = "" if theme.recurring else " · one source only"
         console.print(f"\n[bold]{rank}. {escape(theme.label)}[/]  [dim]{theme.size} mentions · "
-                      f"{theme.accounts} accounts · {kinds} · {outcomes}[/]")
+                      f"{spread}{once} · {kinds} · {outcomes}[/]")
+        if theme.keyphrases:
+            console.print(f"   [dim]tags: {escape(', '.join(theme.keyphrases))}[/]")
         for quote in theme.quotes[:3]:
             console.print(f"   “{escape(_snippet(quote.quote, 200))}” "
                           f"[dim]{escape(quote.source_id)}[/]")

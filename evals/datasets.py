@@ -6,7 +6,7 @@ import hashlib
 from pathlib import Path
 from typing import Literal, TypeVar
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field, ValidationError, model_validator
 
 from retrieval.errors import DatasetError
 
@@ -50,14 +50,31 @@ class ExpectedTheme(BaseModel):
                                 "label means the theme was found")
 
 
+class GoldPain(BaseModel):
+    id: str
+    pain: str = Field(description="the pain as the human labels state it")
+    pattern: str = Field(description="regular expression (case-insensitive) that a quote "
+                         "stating this pain matches")
+
+
 class ThemeCase(BaseModel):
-    """An evidence set (files in the repository) and the themes a person finds in it."""
+    """An evidence set (files in the repository) and the themes a person finds in it:
+    either expected themes found by label keywords, or gold pains found in the quotes of
+    the top themes (human labels; chatter and readability graded too)."""
 
     id: str = Field(pattern=r"^[\w.-]+$")
     kind: str
     evidence: list[str] = Field(min_length=1)
-    expected_themes: list[ExpectedTheme] = Field(min_length=1)
+    expected_themes: list[ExpectedTheme] = Field(default_factory=list)
+    gold_pains: list[GoldPain] = Field(default_factory=list)
+    top: int = Field(10, ge=1, description="themes graded for gold pains, chatter, labels")
     why: str
+
+    @model_validator(mode="after")
+    def _has_units(self) -> ThemeCase:
+        if not self.expected_themes and not self.gold_pains:
+            raise ValueError("a theme case needs expected_themes or gold_pains")
+        return self
 
 
 M = TypeVar("M", bound=BaseModel)

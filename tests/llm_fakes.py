@@ -20,6 +20,7 @@ class RecordingFakeChat(FakeMessagesListChatModel):
     seen: list[list[BaseMessage]] = Field(default_factory=list)
     refuse: set[str] = Field(default_factory=set)  # structured-output methods to reject
     echo_quote: bool = False  # answer a ThemeLabel quoting the prompt's first evidence item
+    echo_label: str = "Echoed theme"  # the label of that answer
 
     def _generate(self, messages: list[BaseMessage], stop: Any = None,
                   run_manager: Any = None, **kwargs: Any) -> ChatResult:
@@ -27,7 +28,7 @@ class RecordingFakeChat(FakeMessagesListChatModel):
         if self.echo_quote:
             found = re.search(r'"""(.*?)"""', str(messages[-1].content), re.S)
             quote = found.group(1) if found else "nothing"
-            reply = answer({"label": "Echoed theme", "summary": "A theme named by the fake.",
+            reply = answer({"label": self.echo_label, "summary": "A theme named by the fake.",
                             "quotes": [quote]})
             return ChatResult(generations=[ChatGeneration(message=reply)])
         return super()._generate(messages, stop=stop, run_manager=run_manager, **kwargs)

@@ -159,10 +159,24 @@ def test_labels_with_fabricated_quotes_are_dropped(llm_settings: Settings) -> No
     chat = RecordingFakeChat(responses=[answer(fabricated)])
     analysis = mine_store(Workspace.open(llm_settings, chat=chat))
     assert not any(t.label == "Loves our pricing" for t in analysis.mining.themes)
-    assert all(t.label_source == "keyphrases" for t in analysis.mining.themes)
+    assert all(t.label_source == "offline" for t in analysis.mining.themes)
     report = analysis.assistant.report
     assert report.claims == report.dropped >= 1
     assert "were dropped: their quotes were not found verbatim" in report.notes("fake")[0]
+
+
+def test_labels_that_repeat_the_prompt_are_dropped(llm_settings: Settings) -> None:
+    """SmolLM2 on llama.cpp answered with the prompt's own words; such a label is refused
+    (its quote is verbatim, so only the echo check catches it) and counted as dropped."""
+    ingest_sample(llm_settings)
+    offline = mine_store(Workspace.open(llm_settings.model_copy(update={"llm": "none"})))
+    chat = RecordingFakeChat(responses=[answer("unused")], echo_quote=True,
+                             echo_label="A short name for the shared pain point")
+    analysis = mine_store(Workspace.open(llm_settings, chat=chat))
+    assert [t.label for t in analysis.mining.themes] == [t.label for t in offline.mining.themes]
+    report = analysis.assistant.report
+    assert report.claims == report.dropped >= 1
+    assert "repeated the prompt" in report.notes("fake")[0]
 
 
 def test_a_failing_model_falls_back_to_the_offline_engine(llm_settings: Settings) -> None:

@@ -14,6 +14,7 @@ from agent.icp.profile import customer_profile
 from agent.icp.signals import find_personas, find_triggers
 from retrieval.corpus import Corpus
 from retrieval.mining.models import MiningResult, Theme
+from retrieval.mining.themes import theme_rank
 
 MAX_PAINS = 8
 PAIN_CRITERIA = 3
@@ -25,7 +26,7 @@ def _won(theme: Theme) -> int:
 
 
 def pain_points(mining: MiningResult) -> list[PainPoint]:
-    ranked = sorted(mining.themes, key=lambda t: (-t.weight, -t.size, t.id))
+    ranked = sorted(mining.themes, key=theme_rank)
     return [
         PainPoint(theme_id=t.id, label=t.label, size=t.size, weight=t.weight,
                   accounts=t.accounts, by_kind=t.by_kind, by_outcome=t.by_outcome,

@@ -14,10 +14,13 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from pydantic import BaseModel
+
 from agent.icp.grounding import Verifier
 from agent.icp.model import ICPDocument
 from agent.llm.client import StructuredLLM
-from agent.llm.prompts import load_prompt
+from agent.llm.echo import echoes, instructions
+from agent.llm.prompts import PromptFile, load_prompt
 from agent.llm.redact import redact
 from agent.llm.schemas import ICPSummary, PersonaSummary, ThemeLabel
 from retrieval.corpus import Corpus
@@ -42,7 +45,8 @@ class AssistReport:
                        f"engine's text was kept there. First failure: {self.failures[0][:240]}")
         if self.dropped:
             out.append(f"{self.dropped} of {self.claims} LLM-written claims were dropped: their "
-                       "quotes were not found verbatim in the evidence.")
+                       "quotes were not found verbatim in the evidence, or they repeated the "
+                       "prompt instead of describing the evidence.")
         return out
 
 
@@ -79,6 +83,14 @@ class Assistant:
                 found.append(src.model_copy(update={"quote": bare(quote)}))
         return found
 
+    def _echoes(self, prompt: PromptFile, schema: type[BaseModel], texts: Sequence[str],
+                given: Sequence[Evidence], context: str = "") -> bool:
+        """True when a text of the answer repeats the prompt or schema (see
+        :mod:`agent.llm.echo`); ``context`` is input the model may rightly repeat."""
+        told = instructions(prompt, schema)
+        seen = [e.quote for e in given] + [context]
+        return any(echoes(text, told, seen) for text in texts)
+
     def _attempt(self, what: str, call: Callable[[], object]) -> object | None:
         if self.unavailable:
             self.report.failures.append(f"{what}: skipped, the model is unavailable")
@@ -101,7 +113,8 @@ class Assistant:
                 continue
             self.report.claims += 1
             support = self._grounded(out.quotes, theme.quotes)
-            if not support:
+            if not support or self._echoes(prompt, ThemeLabel, (out.label, out.summary),
+                                           theme.quotes):
                 self.report.dropped += 1
                 continue
             theme.label, theme.summary, theme.label_source = out.label.strip(), out.summary, \
@@ -119,13 +132,14 @@ class Assistant:
             + [f"- trigger: {t.statement}" for t in doc.triggers]
             + [f"- exclusion: {x.statement}" for x in doc.exclusions]
             + [f"- note: {n}" for n in doc.notes])
+        prompt = self._prompt("icp_summary")
         out = self._attempt("ICP summary", lambda: self.llm.ask(
-            self._prompt("icp_summary"), ICPSummary, findings=findings,
-            quotes=self._evidence_block(evidence)))
+            prompt, ICPSummary, findings=findings, quotes=self._evidence_block(evidence)))
         if not isinstance(out, ICPSummary):
             return
         self.report.claims += 1
-        if self._grounded(out.quotes, evidence):
+        if self._grounded(out.quotes, evidence) and not self._echoes(
+                prompt, ICPSummary, (out.summary,), evidence, findings):
             doc.summary = out.summary.strip()
         else:
             self.report.dropped += 1
@@ -139,7 +153,9 @@ class Assistant:
             if not isinstance(out, PersonaSummary):
                 continue
             self.report.claims += 1
-            if self._grounded(out.quotes, persona.evidence):
+            if self._grounded(out.quotes, persona.evidence) and not self._echoes(
+                    prompt, PersonaSummary, (out.summary,), persona.evidence,
+                    f"{persona.role} {' '.join(persona.titles)}"):
                 persona.summary = out.summary.strip()
             else:
                 self.report.dropped += 1

@@ -23,14 +23,21 @@ class Theme(BaseModel):
     keyphrases: list[str]
     size: int
     accounts: int
+    sources: int = Field(0, description="distinct accounts, people, records or meetings "
+                         "voicing it: the recurrence measure")
     weight: float = Field(description="statement count weighted toward won customers")
     by_kind: dict[str, int]
     by_outcome: dict[str, int]
     by_segment: dict[str, int]
     quotes: list[Evidence]
     statement_ids: list[str]
-    label_source: str = "keyphrases"
+    label_source: str = "offline"
     summary: str = ""
+
+    @property
+    def recurring(self) -> bool:
+        """Voiced by more than one source; a theme from one source only is not recurring."""
+        return self.sources >= 2
 
 
 class MiningResult(BaseModel):

@@ -14,23 +14,14 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from retrieval.mining.chatter import PROBLEM_CUES, chatter_reason, content_words
 from retrieval.mining.roles import is_vendor_side
+from retrieval.mining.speech import clean_span, clean_speech
 
 MIN_WORDS, MAX_WORDS, MAX_CHARS = 4, 70, 500
 TEMPLATE_MIN_REPEATS, TEMPLATE_SHARE = 4, 0.004
 
 _SENTENCE = re.compile(r"[^.!?\n]+(?:[.!?]+(?=\s|$)|(?=\n)|$)")
-PROBLEM_CUES = re.compile(
-    r"struggl|problem|\bissue|\bpain|\bhurt|frustrat|annoy|broke|\bbreak|\bfail|error|crash|"
-    r"\bbug\b|\bwrong|inaccura|can[' ]?no?t\b|can't|\bunable|doesn'?t work|does not work|"
-    r"not work|no way to|\bslow|time[sd]? ?out|too (expensive|small|long|complex|much|many)|"
-    r"expensive|manual|by hand|spreadsheet|\bwaste|duplicat|\bmissing|\black|\blost\b|losing|"
-    r"churn|nobody|no one|disagree|argu(e|ing|ment)|stuck|block|hard to|difficult|confus|"
-    r"\bworr|concern|\brisk|\bneed|\bwant|\bwish|request|would like|please add|support for|"
-    r"should be able|instead of|keeps? |every (day|week|monday|friday|quarter)|"
-    r"spend[s]? .{0,20}(hours|days|minutes)|no (budget|owner|connector)|not clear|unclear",
-    re.I,
-)
 _MOSTLY_CODE = re.compile(r"[{}();=<>\[\]_/\\|`$#@]")
 
 
@@ -45,6 +36,16 @@ class Statement:
     kind: str
     type: str  # complaint | loss_reason | ticket_title
     meta: dict[str, Any] = field(default_factory=dict)
+    clean: str = ""  # what mining reads (speech cleaned); ``text`` is what is quoted
+
+    def __post_init__(self) -> None:
+        self.clean = self.clean or self.text
+
+    @property
+    def source(self) -> str:
+        """Who voiced it, for recurrence: the account; else the person or record (a
+        review, a ticket row); else the file (a meeting, a notes file)."""
+        return recurrence_source(self.source_id, self.kind, self.meta)
 
     @property
     def outcome(self) -> str:
@@ -66,10 +67,37 @@ def sentences(text: str) -> Iterator[str]:
             yield sentence
 
 
-def _statement(chunk_id: str, text: str, kind_type: str, meta: dict[str, Any]) -> Statement:
+PERSON_FIELDS = ("author", "reporter", "reviewer", "user", "customer", "contact", "email")
+
+
+def recurrence_source(source_id: str, kind: str, meta: dict[str, Any]) -> str:
+    if meta.get("account"):
+        return "account:" + str(meta["account"]).lower()
+    person = next((str(meta[f]) for f in PERSON_FIELDS if meta.get(f)), "")
+    if person:
+        return "person:" + person.lower()
+    file, _, locator = source_id.partition("#")
+    if kind != "transcript" and locator.startswith("row="):
+        return f"{file}#{locator.split(':')[0]}"  # one row of an export: one person
+    return file
+
+
+def _statement(chunk_id: str, text: str, kind_type: str, meta: dict[str, Any],
+               clean: str = "") -> Statement:
     digest = hashlib.sha256(f"{chunk_id}\x1f{text}".encode()).hexdigest()[:16]
     return Statement(digest, text, chunk_id, str(meta.get("source_id", chunk_id)),
-                     str(meta.get("kind", "")), kind_type, meta)
+                     str(meta.get("kind", "")), kind_type, meta, clean)
+
+
+def _spoken(sentence: str) -> tuple[str, str]:
+    """(quote, clean) for a transcribed sentence: the clean verbatim span when it keeps
+    most of what was said, else the sentence as spoken."""
+    clean = clean_speech(sentence)
+    span = clean_span(sentence)
+    said = len(content_words(clean))
+    if len(span.split()) >= MIN_WORDS and 2 * len(content_words(span)) >= said:
+        return span, clean
+    return sentence, clean
 
 
 def statements_in_chunk(chunk_id: str, text: str, meta: dict[str, Any],
@@ -87,7 +115,7 @@ def statements_in_chunk(chunk_id: str, text: str, meta: dict[str, Any],
         body = "\n".join(line for line in body.split("\n") if not line.startswith("Reason: "))
     title = str(meta.get("title", ""))
     if kind == "ticket" and title and text.startswith(title) and meta.get("chunk_index", 0) == 0:
-        if len(title.split()) >= 3 and _looks_like_prose(title):
+        if len(title.split()) >= 3 and _looks_like_prose(title) and not chatter_reason(title):
             yield _statement(chunk_id, title, "ticket_title", meta)
         body = text[len(title):]
     elif kind == "ticket" and title and text.startswith(title):
@@ -98,11 +126,12 @@ def statements_in_chunk(chunk_id: str, text: str, meta: dict[str, Any],
         return  # what customers like is value, not a pain
     seen: set[str] = set()
     for sentence in sentences(body):
-        if sentence in seen or not _looks_like_prose(sentence) or not (
-                answers_pain or PROBLEM_CUES.search(sentence)):
+        quote, clean = _spoken(sentence) if kind == "transcript" else (sentence, sentence)
+        if clean in seen or not _looks_like_prose(clean) or not (
+                answers_pain or PROBLEM_CUES.search(clean)) or chatter_reason(clean):
             continue
-        seen.add(sentence)
-        yield _statement(chunk_id, sentence, "complaint", meta)
+        seen.add(clean)
+        yield _statement(chunk_id, quote, "complaint", meta, clean)
 
 
 def _template_key(text: str) -> str:
@@ -121,9 +150,9 @@ def find_statements(chunks: Iterable[tuple[str, str, dict[str, Any]]],
     found = [s for cid, text, meta in chunks for s in statements_in_chunk(cid, text, meta, vendor)]
     spread: dict[str, set[str]] = {}
     for s in found:
-        spread.setdefault(_template_key(s.text), set()).add(s.chunk_id)
+        spread.setdefault(_template_key(s.clean), set()).add(s.chunk_id)
     limit = max(TEMPLATE_MIN_REPEATS, int(TEMPLATE_SHARE * len(chunks)))
     found = [s for s in found
-             if s.type == "loss_reason" or len(spread[_template_key(s.text)]) < limit]
+             if s.type == "loss_reason" or len(spread[_template_key(s.clean)]) < limit]
     found.sort(key=lambda s: s.id)
     return found

@@ -18,6 +18,7 @@ import numpy as np
 from retrieval.corpus import Account, Corpus
 from retrieval.mining.clustering import ClusterParams, cluster
 from retrieval.mining.keyphrases import label_clusters
+from retrieval.mining.labels import readable_label
 from retrieval.mining.models import Evidence, MiningResult, Theme
 from retrieval.mining.statements import Statement, find_statements
 
@@ -60,30 +61,28 @@ def _vectors(statements: list[Statement], corpus: Corpus, embed: Embed) -> np.nd
     missing: list[int] = []
     for i, s in enumerate(statements):
         chunk = by_id.get(s.chunk_id)
-        if chunk is not None and chunk.vector is not None and chunk.text.strip() == s.text:
+        if chunk is not None and chunk.vector is not None and chunk.text.strip() == s.clean:
             out.append(chunk.vector)
         else:
             out.append(None)
             missing.append(i)
     if missing:
-        texts = list(dict.fromkeys(statements[i].text for i in missing))
+        texts = list(dict.fromkeys(statements[i].clean for i in missing))
         made = dict(zip(texts, embed(texts), strict=True))
         for i in missing:
-            out[i] = np.asarray(made[statements[i].text], dtype=np.float32)
+            out[i] = np.asarray(made[statements[i].clean], dtype=np.float32)
     return np.stack(out) if out else np.zeros((0, 1), dtype=np.float32)
 
 
-def _quotes(members: list[int], statements: list[Statement], vectors: np.ndarray,
-            centroid: np.ndarray, accounts: dict[str, Account]) -> list[Evidence]:
-    """Closest-to-centre statements, one per source file first, then any."""
-    order = sorted(members, key=lambda i: (-float(vectors[i] @ centroid), statements[i].id))
+def _quotes(order: list[int], statements: list[Statement],
+            accounts: dict[str, Account]) -> list[Evidence]:
+    """Closest-to-centre statements (``order``), one per source first, then any."""
     picked: list[int] = []
-    files: set[str] = set()
+    sources: set[str] = set()
     for i in order:
-        source = statements[i].source_id.split("#")[0] + str(statements[i].meta.get("account"))
-        if source not in files:
+        if statements[i].source not in sources:
             picked.append(i)
-            files.add(source)
+            sources.add(statements[i].source)
         if len(picked) == QUOTES_PER_THEME:
             break
     for i in order:
@@ -104,6 +103,12 @@ def _quotes(members: list[int], statements: list[Statement], vectors: np.ndarray
 DEFAULT_PARAMS = ClusterParams()
 
 
+def theme_rank(theme: Theme) -> tuple[bool, int, float, int, str]:
+    """The order themes are shown and drafted in: recurring themes (voiced by two or more
+    sources) first, then by how many sources voice them, outcome weight and size."""
+    return (not theme.recurring, -theme.sources, -theme.weight, -theme.size, theme.id)
+
+
 def mine(corpus: Corpus, embed: Embed, params: ClusterParams = DEFAULT_PARAMS,
          kind: str | None = None, vendor: str = "") -> MiningResult:
     chunks = [c for c in corpus.chunks if kind is None or c.meta.get("kind") == kind]
@@ -117,16 +122,19 @@ def mine(corpus: Corpus, embed: Embed, params: ClusterParams = DEFAULT_PARAMS,
     accounts = corpus.accounts()
     n_themes = int(labels.max()) + 1 if labels.size and labels.max() >= 0 else 0
     members = [np.flatnonzero(labels == t).tolist() for t in range(n_themes)]
-    keyphrases = label_clusters([[statements[i].text for i in m] for m in members])
+    keyphrases = label_clusters([[statements[i].clean for i in m] for m in members])
     themes = []
     for t, (idx, phrases) in enumerate(zip(members, keyphrases, strict=True)):
         centroid = vectors[idx].sum(axis=0)
         centroid /= np.linalg.norm(centroid) or 1.0
+        central = sorted(idx, key=lambda i: (-float(vectors[i] @ centroid), statements[i].id))
+        label = readable_label([statements[i].clean for i in central], phrases)
         by_kind: Counter[str] = Counter()
         by_outcome: Counter[str] = Counter()
         by_segment: Counter[str] = Counter()
         weight = 0.0
         names = set()
+        sources = set()
         for i in idx:
             s = statements[i]
             outcome, segments = statement_context(s, accounts)
@@ -134,17 +142,20 @@ def mine(corpus: Corpus, embed: Embed, params: ClusterParams = DEFAULT_PARAMS,
             by_outcome[outcome] += 1
             by_segment.update(segments)
             weight += OUTCOME_WEIGHT.get(outcome, 0.5)
+            sources.add(s.source)
             if s.meta.get("account"):
                 names.add(str(s.meta["account"]).lower())
         ids = sorted(statements[i].id for i in idx)
         themes.append(Theme(
             id="T" + hashlib.sha256("".join(ids).encode()).hexdigest()[:8],
-            label=" / ".join(phrases) if phrases else f"theme {t + 1}",
-            keyphrases=phrases, size=len(idx), accounts=len(names), weight=round(weight, 2),
+            label=label or (" / ".join(phrases) if phrases else f"theme {t + 1}"),
+            keyphrases=phrases, size=len(idx), accounts=len(names), sources=len(sources),
+            weight=round(weight, 2),
             by_kind=dict(sorted(by_kind.items())), by_outcome=dict(sorted(by_outcome.items())),
             by_segment=dict(by_segment.most_common(8)),
-            quotes=_quotes(idx, statements, vectors, centroid, accounts), statement_ids=ids,
+            quotes=_quotes(central, statements, accounts), statement_ids=ids,
         ))
+    themes.sort(key=theme_rank)
     return MiningResult(
         chunks=len(chunks), statements=len(statements), outliers=int((labels == -1).sum()),
         themes=themes,

@@ -1,0 +1,104 @@
+"""Telling a problem statement from chatter, by general properties of the sentence.
+
+A problem statement names something: it has a problem cue *and* content words beyond the
+cue ("Salesforce sync creates duplicate accounts"). What is left out, and why:
+
+- too little content: agreement, logistics and meta sentences have at most one content
+  word once stopwords, discourse words and the cue itself are set aside ("We don't want
+  that.", "I want to request a feature.", "This is probably a bug in React.");
+- headers: a sentence that ends in a colon introduces what follows ("The error is:");
+- denials: the only fault the sentence names is negated ("No major complaints",
+  "nothing to dislike", "I have no issues with this program").
+
+The vocabularies are general English (function words, discourse markers, words that name
+a fault), not lists fitted to one data set.
+"""
+
+from __future__ import annotations
+
+import re
+
+from retrieval.mining.keyphrases import STOPWORDS
+from retrieval.mining.speech import FILLERS
+
+MIN_CONTENT_WORDS = 2
+
+PROBLEM_CUES = re.compile(
+    r"struggl|problem|\bissue|\bpain|\bhurt|frustrat|annoy|broke|\bbreak|\bfail|error|crash|"
+    r"\bbug\b|\bwrong|inaccura|can[' ]?no?t\b|can't|\bunable|doesn'?t work|does not work|"
+    r"not work|no way to|\bslow|time[sd]? ?out|too (expensive|small|long|complex|much|many)|"
+    r"expensive|manual|by hand|spreadsheet|\bwaste|duplicat|\bmissing|\black|\blos(?:e|es|t|ing)\b|"
+    r"churn|nobody|no one|disagree|argu(e|ing|ment)|stuck|block|hard to|difficult|confus|"
+    r"\bworr|concern|\brisk|\bneed|\bwant|\bwish|request|would like|please add|support for|"
+    r"should be able|instead of|keeps? |every (day|week|monday|friday|quarter)|"
+    r"spend[s]? .{0,20}(hours|days|minutes)|no (budget|owner|connector)|not clear|unclear",
+    re.I,
+)
+
+# Words of conversation that carry no subject: hedges, discourse markers, reporting verbs.
+DISCOURSE_TEXT = """
+actually ah likely unlikely alright also although anybody anyone anything anyway anyways
+anywhere aren't basically bit can't certainly couldn't definitely didn't doesn't don't
+else everybody everyone everything gonna gotta guess hadn't hasn't haven't here's i'd
+i'll i'm i've isn't it's just kind kinda knew know let let's lets like likes little look
+looking looks lot lots maybe mean means nope nothing obviously oh ok okay perhaps pretty
+probably quite really right said saw say says see shouldn't somebody someone something
+somewhere sort sorta stuff sure tell that's there's they'd they're they've thing things
+think though thought told wanna wasn't we'd we'll we're we've well weren't what's
+whatever won't wouldn't yeah yep yes you'd you'll you're you've yup
+"""
+DISCOURSE = frozenset(DISCOURSE_TEXT.split())
+
+_WORD = re.compile(r"[a-z][a-z0-9'’+#-]*[a-z0-9+#]|[a-z]")
+_NEGATOR = r"(?:\bno\b|\bnot\b|\bnothing\b|\bnone\b|\bnever\b|n't\b|\bcannot\b|\bwithout\b)"
+_FAULT = (r"(?:cons|complaints?|issues?|problems?|defects?|dislikes?|critici[sz]e|negatives?|"
+          r"downsides?|drawbacks?|faults?|concerns?|bugs?|improvements?)\b")
+# between the negator and the fault: only function words and a few degree words
+_BETWEEN = r"(?:\s+(?:[\w'’]+\s+){0,3}?)"
+_DENIAL = re.compile(_NEGATOR + _BETWEEN + _FAULT, re.I)
+_DENIAL_FILLER_TEXT = """
+think find major real big serious significant poor much many particular other any to of
+really yet so far had have
+"""
+_DENIAL_FILLER = frozenset(_DENIAL_FILLER_TEXT.split())
+
+
+def content_words(text: str) -> list[str]:
+    """The words of ``text`` that name something: not stopwords, discourse words, fillers,
+    numbers or problem cues."""
+    words = [w.strip("'’-") for w in _WORD.findall(text.lower())]
+    return [w for w in words if len(w) > 2 and not w.isdigit() and w not in STOPWORDS
+            and w not in DISCOURSE and w not in FILLERS and not PROBLEM_CUES.search(w)]
+
+
+def _denies(text: str) -> bool:
+    for match in _DENIAL.finditer(text):
+        between = _WORD.findall(match.group(0).lower())[1:-1]
+        if all(w in STOPWORDS or w in _DENIAL_FILLER for w in between):
+            rest = text[:match.start()] + " " + text[match.end():]
+            if not PROBLEM_CUES.search(_NEGATED_CUE.sub(" ", rest)):
+                return True
+    return False
+
+
+# a cue that is itself negated elsewhere in the sentence ("I can not think of any cons")
+_NEGATED_CUE = re.compile(r"can[' ]?no?t\b|can't|" + _NEGATOR, re.I)
+
+
+# words that point at what comes next: the sentence introduces content instead of stating it
+_POINTER = re.compile(r"\b(?:the following|as follows|below|like this|here is|here are|"
+                      r"here's|looks like)\b", re.I)
+
+
+def chatter_reason(text: str) -> str | None:
+    """Why the (cleaned) sentence is not a problem statement, or None when it is one."""
+    stripped = text.rstrip()
+    content = content_words(stripped)
+    if stripped.endswith(":") or (_POINTER.search(stripped)
+                                  and len(content) <= MIN_CONTENT_WORDS):
+        return "header"
+    if len(content) < MIN_CONTENT_WORDS:
+        return "too little content"
+    if _denies(stripped):
+        return "denies a problem"
+    return None
