@@ -160,13 +160,17 @@ def test_offline_extraction_and_theme_evals(tmp_path: Path) -> None:
     (run,) = json.loads(themes.stdout)
     run_ids["themes"] = run["run_id"]
     assert 0 < run["theme_coverage"] <= 1
+    # real meetings and reviews against human labels (offline engine, top 10 themes)
+    assert run["gold_coverage"] >= 0.5 and run["chatter_share"] <= 0.5
+    assert run["label_readability"] >= 0.8
     saved = json.loads(next((tmp_path / "ws" / "evals" / "runs").glob("themes-*.json"))
                        .read_text())
     units = [c["id"] for c in saved["cases"]]
     assert "pipewise-tickets:duplicate records" in units  # one unit per expected theme
-    assert len(units) == len(set(units)) == 25
+    assert "ami-meetings:lost" in units and "capterra-cons:price" in units
+    assert len(units) == len(set(units)) == 25 + 8 + 9
     for task, label in (("extraction", "technologies accuracy"),
-                        ("themes", "expected themes found")):
+                        ("themes", "gold pains covered by the top themes")):
         page = tmp_path / f"{task}.html"
         report = runner.invoke(app, [*home, "eval", "report", run_ids[task], run_ids[task],
                                      "-o", str(page)])
