@@ -143,3 +143,18 @@ def test_an_llm_label_that_repeats_the_prompt_is_an_echo() -> None:
     assert echoes("Recurring customer pain points", told, quotes)
     assert not echoes("Remotes get lost", told, quotes)
     assert not echoes("People lose their remote", told, quotes)
+
+
+def test_a_form_line_filled_with_different_identifiers_is_a_template() -> None:
+    """Pasted tracebacks ("ValueError Traceback (most recent call last)") differ only in the
+    exception's name; eight tickets of them are form text, not eight customers' words."""
+    meta = {"kind": "ticket"}
+    names = ["ValueError", "TypeError", "KeyError", "IndexError", "MemoryError", "NameError",
+             "RuntimeError", "ImportError"]
+    chunks = [(f"c{i}", f"{name} Traceback (most recent call last) fails here.",
+               {**meta, "source_id": f"t.csv#row={i}"}) for i, name in enumerate(names)]
+    chunks += [(f"d{i}", f"Crashes in model.save_{i} when the disk is full.",
+                {**meta, "source_id": f"t.csv#row={10 + i}"}) for i in range(8)]
+    texts = [s.text for s in find_statements(chunks)]
+    assert not any("Traceback" in t for t in texts)
+    assert sum("Crashes in" in t for t in texts) == 8  # different objects: not a form line

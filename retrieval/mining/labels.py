@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from retrieval.mining.chatter import DISCOURSE, content_words
 from retrieval.mining.keyphrases import terms
 
-MAX_LABEL_WORDS, MIN_LABEL_WORDS = 10, 3
+MAX_LABEL_WORDS, MIN_LABEL_WORDS, MIN_LABEL_CONTENT = 10, 3, 2
 CANDIDATES = 8  # statements nearest the centre that may give the label
 
 _CLAUSE_BREAK = re.compile(
@@ -63,7 +63,7 @@ def readable_label(statements: Sequence[str], keyphrases: Sequence[str]) -> str:
         for clause in _clauses(sentence):
             phrase = _tidy(clause)
             words = phrase.split()
-            if len(words) < MIN_LABEL_WORDS or len(content_words(phrase)) < 1:
+            if len(words) < MIN_LABEL_WORDS or len(content_words(phrase)) < MIN_LABEL_CONTENT:
                 continue
             hits = len(wanted & set(terms(phrase)))
             length = 0.0 if len(words) <= MAX_LABEL_WORDS - 2 else 0.3

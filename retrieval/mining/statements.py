@@ -134,8 +134,15 @@ def statements_in_chunk(chunk_id: str, text: str, meta: dict[str, Any],
         yield _statement(chunk_id, quote, "complaint", meta, clean)
 
 
+# identifiers: CamelCase, snake_case, dotted names, words with digits ("ValueError",
+# "model.save", "#12241"): a form line filled with different ones is still the form line
+_IDENTIFIER = re.compile(r"\S*(?:[a-z][A-Z]|[A-Za-z][_.][A-Za-z]|[A-Za-z]\d|#\d)\S*")
+
+
 def _template_key(text: str) -> str:
-    return re.sub(r"[^a-z]+", " ", text.lower()).strip()
+    plain = re.sub(r"[^a-z]+", " ", text.lower()).strip()
+    form = re.sub(r"[^a-z]+", " ", _IDENTIFIER.sub(" ", text).lower()).strip()
+    return form if len(form.split()) >= 4 else plain  # "crashes in" is no form line
 
 
 def find_statements(chunks: Iterable[tuple[str, str, dict[str, Any]]],
