@@ -21,7 +21,7 @@ from retrieval.mining.speech import clean_span, clean_speech
 MIN_WORDS, MAX_WORDS, MAX_CHARS = 4, 70, 500
 TEMPLATE_MIN_REPEATS, TEMPLATE_SHARE = 4, 0.004
 
-_SENTENCE = re.compile(r"(?:[^.!?\n]|[.!?]+(?=[^\s.!?]))+(?:[.!?]+(?=\s|$)|(?=\n)|$)")
+_SENTENCE = re.compile(r"[^.!?\n]+(?:[.!?]+(?=[^\s.!?])[^.!?\n]*)*(?:[.!?]+(?=\s|$)|(?=\n)|$)")
 _MOSTLY_CODE = re.compile(r"[{}();=<>\[\]_/\\|`$#@]")
 
 
