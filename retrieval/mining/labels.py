@@ -62,14 +62,14 @@ def readable_label(statements: Sequence[str], keyphrases: Sequence[str]) -> str:
     for rank, sentence in enumerate(statements[:CANDIDATES]):
         for clause in _clauses(sentence):
             phrase = _tidy(clause)
-            words = phrase.split()
-            if len(words) < MIN_LABEL_WORDS or len(content_words(phrase)) < MIN_LABEL_CONTENT:
+            words, content = phrase.split(), content_words(phrase)
+            if len(words) < MIN_LABEL_WORDS or len(content) < MIN_LABEL_CONTENT:
                 continue
             hits = len(wanted & set(terms(phrase)))
             length = 0.0 if len(words) <= MAX_LABEL_WORDS - 2 else 0.3
             if len(clause.split()) > MAX_LABEL_WORDS + 2:
                 length += 0.4  # cut short: a worse phrase than a clause that fits
-            density = len(content_words(phrase)) / len(words)
+            density = len(content) / len(words)
             score = 2 * hits + 0.5 * density - length - 0.15 * rank
             if score > best_score:
                 best, best_score = phrase, score
