@@ -16,7 +16,6 @@ from agent.chat_cli import chat, ui
 from agent.cli_output import CatchingGroup, console, err_console, fail
 from agent.eval_cli import eval_app
 from agent.icp import versions
-from agent.icp.deals import iso_date
 from agent.ingest_cli import KindOption, ingest, inspect
 from agent.logs_cli import logs
 from agent.pipeline import Workspace, draft_icp, mine_store, remember_mining
@@ -28,9 +27,9 @@ from agent.render import (
 )
 from agent.render_validation import print_tier_changes, print_validation
 from agent.settings import Settings
+from retrieval.dates import iso_date, parse_date
 from retrieval.search import search as search_evidence
 from retrieval.textio import atomic_write
-from retrieval.values import parse_date
 
 app = typer.Typer(
     help="icp: build an evidence-backed ideal customer profile from win-loss notes, "
@@ -46,6 +45,9 @@ app = typer.Typer(
 UseColumnOption = Annotated[list[str] | None, typer.Option(
     "--use-column", metavar="NAME", help="Learn from a column the leakage guard set aside "
     "(repeatable; the name as shown in the notes).")]
+DropColumnOption = Annotated[list[str] | None, typer.Option(
+    "--drop-column", metavar="NAME", help="Set a column aside as written after the outcome "
+    "(repeatable; the draft, the backtest and scoring all leave it out).")]
 
 
 @app.callback()
@@ -144,6 +146,7 @@ def draft(
         "--vendor", help="Your company's name, so its people's words in transcripts are not "
         "taken as customer evidence (env ICP_VENDOR).")] = None,
     use_columns: UseColumnOption = None,
+    drop_columns: DropColumnOption = None,
     list_file: Annotated[Path | None, typer.Option(
         "--list", help="With --diff: the prospect list (or a scored/enriched list) whose "
         "accounts change tier between the two versions, with the criteria that moved "
@@ -174,7 +177,7 @@ def draft(
     ws = Workspace.open(settings)
     if ws.store.count() == 0:
         raise fail("the evidence store is empty: run `icp ingest FILES` first")
-    outcome = draft_icp(ws, tuple(use_columns or ()))
+    outcome = draft_icp(ws, tuple(use_columns or ()), tuple(drop_columns or ()))
     if output:
         atomic_write(output, outcome.markdown)
     if json_out:
@@ -195,6 +198,7 @@ def validate(
     output: Annotated[Path | None, typer.Option(
         "-o", "--output", help="Also write the self-contained HTML report here.")] = None,
     use_columns: UseColumnOption = None,
+    drop_columns: DropColumnOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
     """Prove the ICP on held-out closed deals: AUC with its interval, win rate per tier,
@@ -212,7 +216,7 @@ def validate(
     try:
         ws = Workspace.open(settings)
         outcome = validate_icp(ws, iso_date(since) if since else None, test_share,
-                               tuple(use_columns or ()))
+                               tuple(use_columns or ()), tuple(drop_columns or ()))
     except ValueError as exc:
         raise fail(str(exc)) from None
     if output:

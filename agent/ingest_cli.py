@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from agent.cli_output import console, err_console
+from agent.icp.checks import check_records
 from agent.render import IngestBar, print_summary
 from agent.render_columns import print_inspection
 from agent.settings import Settings
@@ -50,17 +51,22 @@ LostOption = Annotated[str | None, typer.Option(
     "--lost", help="Outcome values that mean lost, comma-separated.")]
 ChurnedOption = Annotated[str | None, typer.Option(
     "--churned", help="Outcome values that mean churned, comma-separated.")]
+DateOption = Annotated[str | None, typer.Option(
+    "--date", metavar="COLUMN", help="The deal date to split backtests on (otherwise the "
+    "date column filled for nearly every closed deal whatever its outcome).")]
 
 
 def mapping_from_options(maps: list[str] | None, mapping_file: Path | None,
                          outcome: str | None, won: str | None, lost: str | None,
-                         churned: str | None, kind: Kind | None = None) -> ColumnMapping | None:
+                         churned: str | None, kind: Kind | None = None,
+                         date: str | None = None) -> ColumnMapping | None:
     """The overrides given on the command line (a mapping file first, flags on top)."""
     base = load_mapping_file(mapping_file) if mapping_file else ColumnMapping()
     flags = ColumnMapping(
         columns=parse_map_options(maps or []), outcome=outcome or "",
         won=split_values(won), lost=split_values(lost), churned=split_values(churned),
         kind=kind.value if kind in (Kind.WINLOSS, Kind.TICKET, Kind.REVIEW) else "",
+        date=date or "",
     )
     merged = base.merged(flags)
     return None if merged.empty else merged
@@ -79,6 +85,7 @@ def ingest(
     won: WonOption = None,
     lost: LostOption = None,
     churned: ChurnedOption = None,
+    date: DateOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
 ) -> None:
     """Ingest evidence files into the vector store (idempotent; unchanged files are skipped).
@@ -92,7 +99,7 @@ def ingest(
     """
     settings: Settings = ctx.obj
     mapping = mapping_from_options(maps, mapping_file, outcome, won, lost, churned,
-                                   kind.kind())
+                                   kind.kind(), date)
     embedder = settings.embedder()
     store = settings.store(embedder)
     out = err_console if as_json else console
@@ -118,6 +125,7 @@ def inspect(
     won: WonOption = None,
     lost: LostOption = None,
     churned: ChurnedOption = None,
+    date: DateOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
     """Show what ingest would do with a file: each column's inferred role, fill rate,
@@ -128,14 +136,16 @@ def inspect(
     """
     settings: Settings = ctx.obj
     mapping = mapping_from_options(maps, mapping_file, outcome, won, lost, churned,
-                                   kind.kind())
+                                   kind.kind(), date)
     saved = settings.mappings().load(str(path.resolve()))
     if saved is not None:
         mapping = saved.merged(mapping)
     report = inspect_file(path, kind.kind(), mapping)
+    checks = check_records(report.deals) if report.deals else None
     if as_json:
-        typer.echo(json.dumps(report.as_dict(), indent=2, ensure_ascii=False))
+        typer.echo(json.dumps({**report.as_dict(), "deals": checks.as_dict() if checks else None},
+                              indent=2, ensure_ascii=False))
     else:
-        print_inspection(console, report, saved is not None)
+        print_inspection(console, report, saved is not None, checks)
     if report.error:
         raise typer.Exit(1)

@@ -127,14 +127,16 @@ class DraftOutcome:
     markdown: str
 
 
-def draft_icp(ws: Workspace, use_columns: tuple[str, ...] = ()) -> DraftOutcome:
+def draft_icp(ws: Workspace, use_columns: tuple[str, ...] = (),
+              drop_columns: tuple[str, ...] = ()) -> DraftOutcome:
     """Mine, draft, let the LLM (if any) write labels and prose, verify, save.
 
-    ``use_columns`` brings back columns the leakage guard set aside.
+    ``use_columns`` brings back columns the leakage guard set aside; ``drop_columns`` sets
+    more aside.
     """
     analysis = mine_store(ws)
     doc = draft(analysis.corpus, analysis.mining, vendor=ws.settings.vendor,
-                use_columns=use_columns)
+                use_columns=use_columns, drop_columns=drop_columns)
     if analysis.assistant is not None:
         analysis.assistant.summarise(doc)
         analysis.assistant.describe_personas(doc)
@@ -152,7 +154,8 @@ class ValidationOutcome:
 
 
 def validate_icp(ws: Workspace, since: str | None = None, test_share: float = 0.3,
-                 use_columns: tuple[str, ...] = ()) -> ValidationOutcome:
+                 use_columns: tuple[str, ...] = (),
+                 drop_columns: tuple[str, ...] = ()) -> ValidationOutcome:
     """Backtest the ICP on held-out closed deals, or (``since``) check it for drift.
 
     The report is kept in the workspace (``validation/latest.json`` and ``.html``) for the
@@ -163,7 +166,7 @@ def validate_icp(ws: Workspace, since: str | None = None, test_share: float = 0.
     if since:
         report = drift(deals, versions.load(ws.home), since, thresholds)
     else:
-        report = backtest(deals, thresholds, test_share, use_columns)
+        report = backtest(deals, thresholds, test_share, use_columns, drop_columns)
     folder = paths.validation_dir(ws.home)
     folder.mkdir(parents=True, exist_ok=True)
     atomic_write(folder / "latest.json", report.model_dump_json(indent=2))

@@ -6,8 +6,11 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from agent.icp.checks import DealChecks
 from retrieval.columns import Role
 from retrieval.inspect import Inspection
+
+TOP_SOLO = 5  # single-column AUCs shown beside the leak decisions
 
 ROLE_STYLE = {
     Role.FIELD: "cyan", Role.OUTCOME: "bold magenta", Role.TEXT: "green",
@@ -19,12 +22,13 @@ WHERE = {
     Role.FIELD: "field", Role.OUTCOME: "deal outcome", Role.TEXT: "evidence text",
     Role.CATEGORY: "attribute", Role.NUMBER: "attribute (banded)", Role.LIST: "attribute",
     Role.IDENTIFIER: "not evidence (record id)", Role.PII: "left out (personal data)",
-    Role.EMPTY: "left out (no values)", Role.IGNORE: "left out (--map ignore)",
+    Role.EMPTY: "left out (no values)", Role.IGNORE: "left out",
     Role.DATE: "kept (date)", Role.URL: "kept (link)",
 }
 
 
-def print_inspection(console: Console, report: Inspection, saved: bool = False) -> None:
+def print_inspection(console: Console, report: Inspection, saved: bool = False,
+                     checks: DealChecks | None = None) -> None:
     schema = report.schema
     head = f"[bold]{escape(report.path)}[/]"
     if report.kind:
@@ -35,8 +39,9 @@ def print_inspection(console: Console, report: Inspection, saved: bool = False) 
     if schema is None:
         return
     sample = schema.profiles[0].rows if schema.profiles else 0
-    table = Table(expand=True, caption=f"roles, fill rates and distinct counts from the "
-                  f"first {sample} rows")
+    seen = (f"all {sample} rows" if sample >= schema.rows_read else
+            f"{sample} rows spread over the file's {schema.rows_read}")
+    table = Table(expand=True, caption=f"roles, fill rates and distinct counts from {seen}")
     table.add_column("column", style="bold", ratio=3, overflow="fold")
     table.add_column("role → becomes", ratio=4, overflow="fold")
     table.add_column("filled", justify="right", width=6)
@@ -47,7 +52,8 @@ def print_inspection(console: Console, report: Inspection, saved: bool = False) 
         becomes = WHERE[p.role] if p.role != Role.FIELD else "provenance / firmographic"
         if p.header in schema.labels:
             becomes += f"; '{schema.labels[p.header]}:' removed"
-        why = f" [dim]({escape(p.reason)})[/]" if p.reason.startswith("inferred") else ""
+        why = f" [dim]({escape(p.reason)})[/]" if p.reason not in ("alias", "override") \
+            and p.role != Role.OUTCOME else ""
         examples = " · ".join(e if len(e) <= 28 else e[:27] + "…" for e in p.examples[:2])
         table.add_row(escape(p.header),
                       f"[{ROLE_STYLE[p.role]}]{escape(role)}[/] → {escape(becomes)}{why}",
@@ -60,6 +66,13 @@ def print_inspection(console: Console, report: Inspection, saved: bool = False) 
         if report.outcomes:
             console.print("   records: " + ", ".join(f"{k} {v}" for k, v in
                                                      sorted(report.outcomes.items())))
+    dates = schema.dates
+    if dates.column or dates.leaks or (schema.outcome is not None and dates.reason):
+        console.print(f"[bold]deal date[/] {escape(dates.reason or 'none')}")
+        for column, why in dates.leaks.items():
+            console.print(f"   [yellow]{escape(column)}[/]: {escape(why)}")
+    if checks is not None:
+        _print_checks(console, checks)
     if report.facets:
         console.print("[bold]review answers[/] " + ", ".join(
             f"{k} {v}" for k, v in sorted(report.facets.items())))
@@ -74,6 +87,25 @@ def print_inspection(console: Console, report: Inspection, saved: bool = False) 
         console.print(f"[red]error:[/] {escape(report.error)}")
 
 
+def _print_checks(console: Console, checks: DealChecks) -> None:
+    decision = checks.decision
+    console.print(f"[bold]closed deals[/] {checks.deals}"
+                  + (f" · {checks.duplicates} exact duplicates (counted once)"
+                     if checks.duplicates else "")
+                  + f" · leakage guard measured on {decision.measured_on} training deals")
+    for leak in decision.leaks.values():
+        console.print(f"   [yellow]set aside {escape(leak.label)}[/]: {escape(leak.reason)}")
+    if not decision.leaks:
+        console.print("   no column set aside")
+    kept = [(name, auc) for name, auc in sorted(decision.solo_auc.items(), key=lambda x: -x[1])
+            if name not in decision.leaks][:TOP_SOLO]
+    if kept:
+        console.print("   strongest kept columns (single-column AUC, out of fold): " + ", ".join(
+            f"{escape(name.split(':', 1)[-1])} {auc:.2f}" for name, auc in kept))
+    for note in decision.notes:
+        console.print(f"   [dim]{escape(note)}[/]")
+
+
 def column_lines(columns: dict[str, object], mapping: str = "") -> list[str]:
     """Short lines saying what each column of an ingested table became."""
     lines = []
@@ -82,6 +114,8 @@ def column_lines(columns: dict[str, object], mapping: str = "") -> list[str]:
     left_out = columns.get("left_out") or {}
     if columns.get("outcome"):
         lines.append(f"outcome {columns['outcome']}")
+    if columns.get("deal_date"):
+        lines.append(f"deal date: {columns['deal_date']} (backtests split on it)")
     if text:
         lines.append("evidence text: " + ", ".join(text))  # type: ignore[arg-type]
     if fields:

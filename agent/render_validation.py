@@ -27,7 +27,9 @@ def print_validation(console: Console, report: ValidationReport, html: Path) -> 
     if report.auc is not None and report.auc_ci[0] is not None:
         line = f"AUC {report.auc:.3f} [{report.auc_ci[0]:.3f}, {report.auc_ci[1]:.3f}]"
         if report.reference_auc is not None:
-            line += f" · reference (logistic regression) {report.reference_auc:.3f}"
+            line += f" · logistic regression {report.reference_auc:.3f}"
+        if report.boosting_auc is not None:
+            line += f" · gradient boosting {report.boosting_auc:.3f}"
         console.print(line)
     for name, why in report.set_aside.items():
         console.print(f"[yellow]· set aside {escape(name)}: {escape(why)}[/]")

@@ -54,18 +54,22 @@ class Settings(BaseSettings):
     redact_pii: bool | None = Field(default=None, description="redact e-mails and phone "
                                     "numbers in prompts; default: yes unless the endpoint "
                                     "is on this machine")
-    fit_tiers: str = Field(default="75,55,35", pattern=r"^\d+(\.\d+)?,\d+(\.\d+)?,\d+(\.\d+)?$",
-                           description="score thresholds of tiers A,B,C (below C: D)")
+    fit_tiers: str = Field(default="", pattern=r"^(\d+(\.\d+)?,\d+(\.\d+)?,\d+(\.\d+)?)?$",
+                           description="score thresholds of tiers A,B,C (below C: D); unset: "
+                           "a scorecard ICP's own cuts (tier A = the top 20% of training "
+                           "deals), 75,55,35 for older ICPs")
     vendor: str = Field(default="", description="your company's name: its people's words "
                         "in transcripts are not customer evidence")
 
     def thresholds(self) -> Thresholds:
         from agent.fit.score import Thresholds  # the enrichment stack loads on demand
 
+        if not self.fit_tiers:
+            return Thresholds()
         a, b, c = (float(x) for x in self.fit_tiers.split(","))
         if not a >= b >= c:
             raise ValueError(f"ICP_FIT_TIERS must be decreasing (A,B,C), not {self.fit_tiers}")
-        return Thresholds(a=a, b=b, c=c)
+        return Thresholds(a=a, b=b, c=c, explicit=True)
 
     def workspace(self) -> Path:
         home = self.home.expanduser()

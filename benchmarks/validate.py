@@ -8,9 +8,12 @@ so its peak memory is its own.
 
 - learn:     ``agent.icp.criteria.learn`` on all deals (bands, leakage guard, Fisher + FDR
              over every value): what ``icp draft`` does for the firmographic statistics.
+- learn:     also fits the points scorecard (supervised bands, regularised logistic
+             regression with its strength chosen by cross-validation).
 - validate:  ``agent.validate.run.backtest`` (split, learn on train, score every held-out
              deal with the row fit scorer, AUC + bootstrap interval, tiers, gain,
-             calibration, and the reference model).
+             calibration, and both reference models: logistic regression, gradient
+             boosting).
 - reference: scikit-learn ``DictVectorizer`` + ``LogisticRegression`` fitted and scored on
              the same split, alone (the naive "just fit a model" baseline).
 
@@ -82,7 +85,9 @@ def phase(name: str, n: int) -> dict[str, object]:
 
         report = backtest(deals)
         out = {"auc": report.auc, "auc_ci": report.auc_ci, "reference_auc":
-               report.reference_auc, "verdict": report.verdict}
+               report.reference_auc, "boosting_auc": report.boosting_auc,
+               "tiers": [(t.tier, t.deals, t.win_rate) for t in report.tiers],
+               "verdict": report.verdict}
     else:
         from sklearn.feature_extraction import DictVectorizer
         from sklearn.linear_model import LogisticRegression
@@ -131,7 +136,9 @@ def main() -> None:
           f"{results['learn']['set_aside']}")
     print(f"validate (backtest + reference): {validate_s:.1f} s, peak "
           f"{results['validate']['peak_mb']:.0f} MB; AUC {results['validate']['auc']:.3f} "
-          f"{results['validate']['auc_ci']}, reference {results['validate']['reference_auc']:.3f}")
+          f"{results['validate']['auc_ci']}, logistic regression "
+          f"{results['validate']['reference_auc']:.3f}, gradient boosting "
+          f"{results['validate']['boosting_auc']:.3f}; tiers {results['validate']['tiers']}")
     print(f"reference alone (scikit-learn logistic regression, same split): {ref_s:.1f} s, "
           f"peak {results['reference']['peak_mb']:.0f} MB; AUC {results['reference']['auc']:.3f}")
     total = learn_s + validate_s

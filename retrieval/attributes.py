@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from retrieval.columns import Role, split_items
-from retrieval.values import parse_date, parse_number
+from retrieval.dates import parse_date
+from retrieval.values import parse_number
 
 PREFIXES: dict[Role, str] = {
     Role.CATEGORY: "attr:", Role.NUMBER: "num:", Role.LIST: "list:",
@@ -27,6 +28,9 @@ PREFIXES: dict[Role, str] = {
 }
 LEARNABLE = (Role.CATEGORY, Role.NUMBER, Role.LIST)
 LIST_SEPARATOR = "; "
+# The level of an attribute whose column the source has but whose cell is empty (stored as
+# ``""``): absence can carry signal ("Lead Source not recorded" converts more often).
+NOT_RECORDED = "not recorded"
 MAX_VALUE_CHARS = 200
 
 # canonical field -> (role, label a rep reads)

@@ -27,7 +27,7 @@ from typing import Any
 
 from retrieval.aliases import normalise_header
 from retrieval.cells import PLACEHOLDERS, flatten
-from retrieval.values import parse_date
+from retrieval.dates import excel_serial, header_names_date, looks_like_date
 
 
 class Role(StrEnum):
@@ -55,11 +55,16 @@ _PHONE = re.compile(r"^\+?[\d(][\d\s().-]{6,}\d$")
 _URL = re.compile(r"^(https?://|www\.)\S+$|^(?=[^.]*[a-z])[a-z0-9-]+(\.[a-z0-9-]+)*\.[a-z]{2,24}"
                   r"(/\S*)?$", re.I)
 _UUID = re.compile(r"^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$", re.I)
-_CODE = re.compile(r"^(?=.*\d)[A-Za-z0-9_#-]{6,}$")
+_CODE = re.compile(r"^(?=.*\d)[A-Za-z0-9_#:.-]{6,}$")
 _NUMBER = re.compile(r"^[-+]?[$€£]?\s*\d[\d,]*(\.\d+)?\s*([kmb]|%)?$", re.I)
 _PERSON = re.compile(r"^[A-Z][a-zA-Z'’.-]+( [A-Z][a-zA-Z'’.-]+){1,2}$")
 _LIST_BRACKETS = re.compile(r"^\[(.*)\]$", re.S)
 ID_WORDS = {"id", "uuid", "guid", "key", "number", "no", "num", "code", "ref", "reference id"}
+# Numbers that name something (a postcode, an industry or area code) rather than count it.
+CODE_WORDS = {"zip", "zipcode", "postcode", "postal", "naics", "sic", "fips", "isic", "nace",
+              "code", "cusip", "isin"}
+_INTEGER = re.compile(r"^\d+$")
+INDEX_HEADER = re.compile(r"^(unnamed \d+|index|row|row number|level 0)$")
 PERSON_WORDS = re.compile(
     r"\b(owner|rep|agent|assignee|reviewer name|contact|first name|last name|full name|"
     r"author|salesperson|manager|founders? names?|person|employee name|user name|username|"
@@ -136,6 +141,34 @@ def _looks_like_list(values: list[str]) -> bool:
     return len(set(items)) <= 0.7 * len(items)
 
 
+def looks_like_codes(header: str, values: list[str]) -> bool:
+    """Numbers that are codes: a header that says so (zip, NAICS, SIC, … code), or whole
+    numbers written with leading zeros at one fixed width (``02139``, ``0451``)."""
+    words = set(normalise_header(header).split())
+    if words & CODE_WORDS and _share(values, lambda v: bool(_INTEGER.match(v))) >= 0.8:
+        return True
+    integers = [v for v in values if _INTEGER.match(v)]
+    if len(integers) < 0.95 * len(values) or not integers:
+        return False
+    widths = {len(v) for v in integers}
+    padded = sum(1 for v in integers if v.startswith("0") and len(v) > 1)
+    return len(widths) == 1 and padded >= max(1, 0.02 * len(integers))
+
+
+def _row_numbers(values: list[str]) -> bool:
+    """Unique whole numbers over a dense range: row numbers or sequential ids."""
+    if not all(_INTEGER.match(v) for v in values):
+        return False
+    numbers = [int(v) for v in values]
+    return len(set(numbers)) == len(numbers) and max(numbers) - min(numbers) + 1 \
+        <= 1.5 * len(numbers)
+
+
+def person_names(values: list[str]) -> bool:
+    """Most values are written like a person's name: two or three capitalised words."""
+    return _share(values, lambda v: bool(_PERSON.match(v)) or v.startswith("[")) >= 0.6
+
+
 def infer_role(header: str, values: list[str], rows: int) -> tuple[Role, str]:
     """The role of an unmapped column from its header and its non-missing values."""
     if not values:
@@ -150,24 +183,32 @@ def infer_role(header: str, values: list[str], rows: int) -> tuple[Role, str]:
         return Role.PII, "phone numbers"
     if _share(values, _URL.match) >= 0.8:
         return Role.URL, "URLs or domains"
-    if PERSON_WORDS.search(name) and _share(
-            values, lambda v: bool(_PERSON.match(v)) or v.startswith("[")) >= 0.6:
+    if PERSON_WORDS.search(name) and person_names(values):
         return Role.PII, "person names"
     id_header = bool(words) and (words[-1] in ID_WORDS or name in ID_WORDS)
-    if unique and (id_header or _share(values, _UUID.match) >= 0.9
-                   or _share(values, _CODE.match) >= 0.9):
+    nearly_unique = n >= 20 and distinct >= 0.95 * n
+    if (unique or (id_header and nearly_unique)) and (
+            id_header or _share(values, _UUID.match) >= 0.9
+            or _share(values, _CODE.match) >= 0.9):
         return Role.IDENTIFIER, "a unique value per row"
     if _share(values, _UUID.match) >= 0.9:
         return Role.IDENTIFIER, "uuids"
+    if INDEX_HEADER.match(name) and nearly_unique:
+        return Role.IDENTIFIER, "a row index"
+    if _share(values, looks_like_date) >= 0.9:
+        return Role.DATE, "dates"
     numeric = _share(values, is_number)
     if numeric >= 0.95:
         if distinct <= 2:
             return Role.CATEGORY, "a yes/no flag"
-        if unique and n >= 20 and id_header:
+        if header_names_date(header) and _share(
+                values, lambda v: excel_serial(v) is not None) >= 0.95:
+            return Role.DATE, "Excel date serials"
+        if looks_like_codes(header, values):
+            return Role.CATEGORY, "numbers that are codes, not quantities"
+        if unique and n >= 20 and (id_header or _row_numbers(values)):
             return Role.IDENTIFIER, "a unique number per row"
         return Role.NUMBER, f"{numeric:.0%} numbers"
-    if _share(values, lambda v: parse_date(v) is not None) >= 0.9:
-        return Role.DATE, "dates"
     mean_chars = sum(len(v) for v in values) / n
     mean_words = sum(len(v.split()) for v in values) / n
     is_list = _looks_like_list(values)

@@ -33,7 +33,7 @@ from retrieval.errors import IngestError
 from retrieval.mapping import ColumnMapping, MappingStore
 from retrieval.parsers import SUPPORTED_SUFFIXES, ParsedSource, parse_file
 from retrieval.records import Chunk, Kind, RowProblem
-from retrieval.schema import TableSchema
+from retrieval.schema import READER_VERSION, TableSchema
 from retrieval.store import EvidenceStore, SourceEntry
 from retrieval.textio import file_sha256
 
@@ -71,6 +71,7 @@ def column_summary(schema: TableSchema) -> dict[str, object]:
         "attributes": schema.columns(Role.CATEGORY, Role.NUMBER, Role.LIST),
         "fields": fields,
         "kept": schema.columns(Role.DATE, Role.URL),
+        "deal_date": schema.dates.column or None,
         "outcome": schema.outcome.describe() if schema.outcome else None,
         "left_out": left_out,
     }
@@ -215,7 +216,7 @@ class Ingestor:
             key = str(path.resolve())
             saved = self.mappings.load(key) if self.mappings else None
             effective = (saved or ColumnMapping()).merged(mapping)
-            digest = file_sha256(path) if path.is_file() else ""
+            digest = (file_sha256(path) + f"+reader:{READER_VERSION}") if path.is_file() else ""
             if not effective.empty:
                 digest += "+map:" + effective.fingerprint()
             previous = self.store.get_source(key)

@@ -16,7 +16,7 @@ from typing import Any
 from retrieval.ingest import column_summary
 from retrieval.mapping import ColumnMapping
 from retrieval.parsers import KindUnknownError, parse_file
-from retrieval.records import Kind, RowProblem
+from retrieval.records import EvidenceRecord, Kind, RowProblem
 from retrieval.schema import TableSchema
 
 MAX_OUTCOME_VALUES = 12
@@ -34,6 +34,7 @@ class Inspection:
     problems: list[RowProblem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     error: str = ""
+    deals: list[EvidenceRecord] = field(default_factory=list)  # closed win-loss records
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -63,6 +64,8 @@ def inspect_file(path: Path, kind: Kind | None = None,
     for record in parsed.records:
         report.records += 1
         outcome = record.fields.get("outcome")
+        if record.kind == Kind.WINLOSS and outcome in ("won", "lost", "churned"):
+            report.deals.append(record)
         if outcome and record.kind in (Kind.WINLOSS, Kind.REVIEW):
             outcomes[str(outcome)] += 1
             raw = str(record.fields.get("outcome_raw", ""))

@@ -12,6 +12,7 @@ the same as a YAML file (``--mapping FILE``)::
       column: Converted
       won: [1, yes]
       lost: [0, no]
+    date: First Contact      # the deal date to split on (otherwise chosen from the values)
 
 The mapping used for a file is saved in the workspace (``mappings/``), so ingesting the
 file again uses it without the flags.
@@ -62,6 +63,8 @@ class ColumnMapping:
     lost: list[str] = field(default_factory=list)
     churned: list[str] = field(default_factory=list)
     kind: str = ""
+    date: str = ""
+
 
     def __post_init__(self) -> None:
         for header, target in self.columns.items():
@@ -75,7 +78,7 @@ class ColumnMapping:
 
     @property
     def empty(self) -> bool:
-        return not (self.columns or self.outcome or self.kind)
+        return not (self.columns or self.outcome or self.kind or self.date)
 
     def merged(self, newer: ColumnMapping | None) -> ColumnMapping:
         """This mapping with ``newer``'s settings on top (flags beat a saved mapping)."""
@@ -86,6 +89,7 @@ class ColumnMapping:
             columns={**self.columns, **newer.columns}, outcome=outcome_from.outcome,
             won=list(outcome_from.won), lost=list(outcome_from.lost),
             churned=list(outcome_from.churned), kind=newer.kind or self.kind,
+            date=newer.date or self.date,
         )
 
     def fingerprint(self) -> str:
@@ -102,6 +106,8 @@ class ColumnMapping:
             out["outcome"] = {"column": self.outcome, **{
                 k: v for k, v in (("won", self.won), ("lost", self.lost),
                                   ("churned", self.churned)) if v}}
+        if self.date:
+            out["date"] = self.date
         return out
 
     def describe(self) -> str:
@@ -113,6 +119,8 @@ class ColumnMapping:
             parts.append(f"outcome={self.outcome}" + (f" ({rule})" if rule else ""))
         if self.kind:
             parts.append(f"kind={self.kind}")
+        if self.date:
+            parts.append(f"date={self.date}")
         return ", ".join(parts)
 
     @classmethod
@@ -134,7 +142,8 @@ class ColumnMapping:
             return cls(columns={str(k): str(v).strip().lower() for k, v in columns.items()},
                        outcome=str(outcome.get("column", "")), won=values("won"),
                        lost=values("lost"), churned=values("churned"),
-                       kind=str(data.get("kind", "") or ""))
+                       kind=str(data.get("kind", "") or ""),
+                       date=str(data.get("date", "") or ""))
         except MappingError as exc:
             raise MappingError(exc.message, where) from None
 

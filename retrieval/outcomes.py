@@ -19,8 +19,9 @@ from typing import Any
 
 from retrieval.aliases import normalise_header
 from retrieval.cells import cell
+from retrieval.dates import parse_date
 from retrieval.records import Outcome
-from retrieval.values import normalise_outcome, parse_date
+from retrieval.values import normalise_outcome
 
 TRUE_VALUES = frozenset({"1", "true", "yes", "y", "t", "x", "1.0"})
 FALSE_VALUES = frozenset({"0", "false", "no", "n", "f", "0.0"})
@@ -141,3 +142,18 @@ def detect_outcome(stage_columns: list[str], headers: list[str],
         if values and all(parse_date(v) is not None for v in values[:50]):
             return OutcomeRule(column, "date", positive=named)
     return None
+
+
+# A column filled for most deals of one outcome and few of the other is written after the
+# outcome (a won date, a churn reason, notes taken after the call). One rule, used by the
+# deal-date choice at ingest and the leakage guard at drafting.
+FILL_RATIO, FILL_MIN = 3.0, 0.3
+
+
+def fill_leak(won_fill: float, lost_fill: float) -> str:
+    """Why filling only for one outcome says a column is written after it ("" if not)."""
+    high, low = max(won_fill, lost_fill), min(won_fill, lost_fill)
+    if high >= FILL_MIN and (low == 0 or high / low >= FILL_RATIO):
+        return (f"filled for {won_fill:.0%} of won and {lost_fill:.0%} of lost deals: looks "
+                "like it is written after the outcome")
+    return ""

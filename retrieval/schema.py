@@ -1,8 +1,12 @@
 """The plan for one table export: every column's role, the outcome rule, repairs.
 
-``build_schema`` looks at the first rows of a table (``SAMPLE_ROWS``), applies the alias
-table, the user's overrides and the inference of ``retrieval/columns.py``, and returns a
+``build_schema`` looks at rows spread over the whole table (``retrieval/sample.py``), applies
+the user's overrides, the alias table *as a hypothesis the values must confirm*
+(``retrieval/confirm.py``) and the inference of ``retrieval/columns.py``, sets aside columns
+that copy another one, picks the deal date (``retrieval/deal_date.py``), and returns a
 ``TableSchema`` that turns each row into canonical fields, attributes and evidence text.
+An attribute column whose cell is empty is stored as ``""`` ("not recorded", a level the
+learner may test); a key that is absent means the table has no such column.
 ``icp inspect`` prints the same schema that ingest uses.
 """
 
@@ -14,15 +18,19 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from retrieval.aliases import ALIASES, ColumnMap, map_columns
-from retrieval.attributes import PREFIXES, attribute_key, attribute_value
-from retrieval.cells import cell, flatten
+from retrieval.attributes import CANONICAL, LEARNABLE, PREFIXES, attribute_key, attribute_value
+from retrieval.cells import cell, flatten, is_placeholder
 from retrieval.clean import clean_text
 from retrieval.columns import ATTRIBUTE_ROLES, ColumnProfile, Role, profile_column
+from retrieval.confirm import confirm, names_an_account
+from retrieval.dates import iso_date
+from retrieval.deal_date import DateChoice, choose_date
 from retrieval.errors import MappingError
 from retrieval.fields import collect_fields
 from retrieval.mapping import ATTRIBUTE_WORD, ROLE_WORDS, ColumnMapping
 from retrieval.outcomes import OutcomeRule, detect_outcome, explicit_rule
 
+READER_VERSION = 2  # part of each file's ledger digest: a new reader re-reads old files
 EXTRA = "\x00extra"  # a repaired row's labelled cells that have no column of their own
 # Canonical fields that are evidence text rather than attributes or provenance.
 TEXT_FIELDS = ("reason", "notes", "title", "body")
@@ -50,6 +58,8 @@ class TableSchema:
     outcome: OutcomeRule | None = None
     labels: dict[str, str] = field(default_factory=dict)  # column -> label its cells start with
     mapping: ColumnMapping = field(default_factory=ColumnMapping)
+    dates: DateChoice = field(default_factory=DateChoice)
+    rows_read: int = 0  # rows in the file (the profile may be a sample of them)
 
     def profile(self, header: str) -> ColumnProfile | None:
         return next((p for p in self.profiles if p.header == header), None)
@@ -70,32 +80,54 @@ class TableSchema:
         return strip_label(cell(row.get(header)), self.labels.get(header, ""))
 
     def fields(self, row: dict[str, Any]) -> dict[str, str | int | float]:
-        """Canonical fields, then every attribute, date and URL column of one row."""
+        """Canonical fields, then every attribute, date and URL column of one row.
+
+        A learnable attribute whose cell is empty is ``""`` (recorded as not filled)."""
         out = collect_fields(self.cmap, row, self.outcome)
+        for name in CANONICAL:
+            if name not in out and any(h in row for h in self.cmap.candidates.get(name, ())):
+                out[name] = ""
         for profile in self.profiles:
             role = profile.role
+            if profile.header not in row:  # not in this row (a list row read in parts)
+                continue
+            if role == Role.DATE:
+                self._date(row, profile.header, out)
+                continue
             if role not in PREFIXES and role != Role.IDENTIFIER:
                 continue
             text = self.value(row, profile.header)
             if not text:
+                if role in LEARNABLE:
+                    out[attribute_key(role, profile.header)] = ""
                 continue
             if role == Role.IDENTIFIER:
                 out.setdefault("record_id", text[:120])
                 continue
             value = attribute_value(role, text)
+            key = attribute_key(role, profile.header)
             if value is None:
+                if role in LEARNABLE:
+                    out[key] = ""
                 continue
-            out[attribute_key(role, profile.header)] = value
-            if role == Role.DATE:
-                out.setdefault("date", value)
-        for header, name in self._secondary():  # e.g. engage_date beside close_date
+            out[key] = value
+        for header, name in self._secondary():  # e.g. a second industry column
             text = self.value(row, header)
             if text and name not in TEXT_FIELDS:
-                role = Role.DATE if name == "date" else Role.CATEGORY
-                value = attribute_value(role, text)
+                value = attribute_value(Role.CATEGORY, text)
                 if value is not None:
-                    out[attribute_key(role, header)] = value
+                    out[attribute_key(Role.CATEGORY, header)] = value
         return out
+
+    def _date(self, row: dict[str, Any], header: str, out: dict[str, str | int | float]) -> None:
+        """A date column as an ISO date: the deal date as ``date``, others as ``date:H``."""
+        day = iso_date(self.value(row, header), self.dates.dayfirst.get(header, False))
+        if not day:
+            return
+        out[attribute_key(Role.DATE, header)] = day
+        if header == self.dates.column:
+            out["date"] = day
+            out["date_column"] = header[:80]
 
     def _secondary(self) -> list[tuple[str, str]]:
         """Columns that share a field with a preferred one: ``(header, field)``."""
@@ -160,6 +192,7 @@ class TableSchema:
             "columns": [p.as_dict() for p in self.profiles],
             "outcome": self.outcome.as_dict() if self.outcome else None,
             "labels": self.labels,
+            "deal_date": self.dates.as_dict(),
             "overrides": self.mapping.as_dict(),
         }
 
@@ -179,7 +212,8 @@ def _labels(headers: list[str], rows: list[dict[str, Any]]) -> dict[str, str]:
 
 def _apply_overrides(headers: list[str], mapping: ColumnMapping,
                      where: str) -> tuple[ColumnMap, dict[str, Role]]:
-    missing = [h for h in [*mapping.columns, mapping.outcome] if h and h not in headers]
+    missing = [h for h in [*mapping.columns, mapping.outcome, mapping.date]
+               if h and h not in headers]
     if missing:
         raise MappingError(f"no column named {', '.join(repr(m) for m in missing)} "
                            f"(columns: {', '.join(headers[:20])})", where)
@@ -196,9 +230,49 @@ def _apply_overrides(headers: list[str], mapping: ColumnMapping,
     return cmap, roles
 
 
+def _filled(values: list[str]) -> list[str]:
+    return [v for v in (x.strip() for x in values) if v and not is_placeholder(v)]
+
+
+COPY_AGREEMENT = 0.99  # a column equal to an earlier one in this share of rows is a copy
+MIN_COPY_ROWS = 10
+
+
+def _copies(headers: list[str], columns: dict[str, list[str]]) -> dict[str, str]:
+    """Columns whose cells equal an earlier column's in (nearly) every row
+    (``state_code.1`` beside ``state_code``, ``object_id`` beside ``id``)."""
+    shape: dict[str, tuple[int, str]] = {}
+    for header in headers:
+        filled = _filled(columns[header])
+        if filled:
+            shape[header] = (len(set(filled)), Counter(filled).most_common(1)[0][0])
+    copies: dict[str, str] = {}
+    kept: list[str] = []
+    for header in headers:
+        if header not in shape:
+            continue
+        distinct, top = shape[header]
+        for earlier in kept:
+            other_distinct, other_top = shape[earlier]
+            if other_top != top or abs(other_distinct - distinct) > 1:
+                continue
+            # agreement where either is not the common value: two near-constant columns
+            # agree everywhere without copying each other
+            pairs = [(x.strip(), y.strip()) for x, y in zip(columns[header], columns[earlier],
+                                                            strict=True)]
+            rare = [(x, y) for x, y in pairs if x != top or y != top]
+            same = sum(1 for x, y in rare if x == y)
+            if len(rare) >= MIN_COPY_ROWS and same >= COPY_AGREEMENT * len(rare):
+                copies[header] = earlier
+                break
+        else:
+            kept.append(header)
+    return copies
+
+
 def build_schema(headers: list[str], rows: list[dict[str, Any]],
                  mapping: ColumnMapping | None = None, where: str = "") -> TableSchema:
-    """The schema of a table from its headers and its first rows."""
+    """The schema of a table from its headers and rows spread over the whole file."""
     mapping = mapping or ColumnMapping()
     headers = [h for h in headers if h and h != EXTRA]
     cmap, forced = _apply_overrides(headers, mapping, where)
@@ -215,9 +289,12 @@ def build_schema(headers: list[str], rows: list[dict[str, Any]],
     labels = _labels(headers, rows)
     schema = TableSchema(headers, cmap, [], outcome, labels, mapping)
     canonical = {h: name for name, hs in cmap.candidates.items() for h in hs}
+    columns = {h: [strip_label(flatten(r.get(h)), labels.get(h, "")) for r in rows]
+               for h in headers}
+    copies = _copies([h for h in headers if outcome is None or h != outcome.column], columns)
+    refuted: dict[str, str] = {}
     for header in headers:
-        label = labels.get(header, "")
-        values = [strip_label(flatten(r.get(header)), label) for r in rows]
+        values = columns[header]
         if outcome is not None and header == outcome.column:
             profile = profile_column(header, values, Role.OUTCOME, outcome.describe())
         elif header in forced and forced[header] != Role.OUTCOME:
@@ -226,15 +303,79 @@ def build_schema(headers: list[str], rows: list[dict[str, Any]],
                 inferred = profile_column(header, values)
                 if inferred.role in ATTRIBUTE_ROLES:
                     profile.role = inferred.role
+        elif header in copies:
+            original = schema.profile(copies[header])
+            is_id = original is not None and (original.role == Role.IDENTIFIER
+                                              or original.field == "record_id")
+            profile = profile_column(header, values, Role.IDENTIFIER if is_id else Role.IGNORE,
+                                     f"a copy of column {copies[header]}")
+            _drop_candidate(cmap, canonical.get(header), header)
         elif header in canonical:
             name = canonical[header]
-            how = "override" if mapping.columns.get(header) == name else "alias"
-            profile = profile_column(header, values, Role.FIELD, how, canonical=name)
+            if mapping.columns.get(header) == name:
+                profile = profile_column(header, values, Role.FIELD, "override", canonical=name)
+            else:
+                verdict = confirm(name, header, _filled(values))
+                if verdict.confirmed:
+                    profile = profile_column(header, values, Role.FIELD, "alias",
+                                             canonical=name)
+                else:
+                    profile = profile_column(header, values)
+                    profile.reason = f"{verdict.reason}: {profile.reason}"
+                    _drop_candidate(cmap, name, header)
+                    refuted[header] = name
         else:
             profile = profile_column(header, values)
             profile.reason = "inferred: " + profile.reason
         schema.profiles.append(profile)
+    _account_from_names(schema, refuted, columns)
+    _deal_date(schema, rows)
     return schema
+
+
+def _drop_candidate(cmap: ColumnMap, name: str | None, header: str) -> None:
+    if name and header in cmap.candidates.get(name, []):
+        cmap.candidates[name].remove(header)
+        if not cmap.candidates[name]:
+            del cmap.candidates[name]
+
+
+def _account_from_names(schema: TableSchema, refuted: dict[str, str],
+                        columns: dict[str, list[str]]) -> None:
+    """A ``Name`` column refuted as a person (company names) is the account when the table
+    has no account column of its own."""
+    if schema.cmap.has("account"):
+        return
+    for header, name in refuted.items():
+        profile = schema.profile(header)
+        if name in ("speaker", "requester") and profile is not None \
+                and names_an_account(_filled(columns[header])):
+            schema.cmap.candidates["account"] = [header]
+            profile.role, profile.field = Role.FIELD, "account"
+            profile.reason = f"header says {name}, values are names of organisations: the account"
+            return
+
+
+def _deal_date(schema: TableSchema, rows: list[dict[str, Any]]) -> None:
+    """Pick the deal date among the date columns; the others stay dated attributes."""
+    aliased = list(schema.cmap.candidates.pop("date", []))
+    forced = schema.mapping.date
+    candidates = [p.header for p in schema.profiles
+                  if p.role == Role.DATE or p.header in aliased or p.header == forced]
+    schema.dates = choose_date(candidates, aliased, rows, schema.outcome, forced)
+    for profile in schema.profiles:
+        if profile.header == forced and profile.role != Role.DATE:
+            profile.role = Role.DATE
+        if profile.header not in candidates:
+            continue
+        if profile.header == schema.dates.column:
+            profile.role, profile.field = Role.DATE, "date"
+            profile.reason = f"the deal date ({schema.dates.reason})"
+        else:
+            profile.role, profile.field = Role.DATE, ""
+            leak = schema.dates.leaks.get(profile.header)
+            profile.reason = leak or (profile.reason if profile.reason.startswith(
+                "inferred") else "alias: a date, not the deal date")
 
 
 def is_text_field(name: str) -> bool:

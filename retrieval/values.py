@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
 
 from retrieval.records import Outcome
 
@@ -77,27 +76,3 @@ def split_industry_size(value: str) -> tuple[str, str]:
     if _SIZE_PART.match(value):
         return "", value.strip()
     return value, ""
-
-
-_DATE_FORMATS = (
-    "%Y-%m-%d", "%Y/%m/%d", "%d/%m/%Y", "%m/%d/%Y", "%d.%m.%Y", "%B %d, %Y", "%b %d, %Y",
-    "%d %B %Y", "%d %b %Y", "%m/%d/%y", "%d/%m/%y", "%Y-%m",
-)
-_ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
-
-
-def parse_date(value: str) -> datetime | None:
-    text = value.strip()
-    if _ISO_DATETIME.match(text):
-        try:
-            return datetime.fromisoformat(text.replace("Z", "+00:00"))
-        except ValueError:
-            pass
-    if not text[:1].isalnum() or len(text) > 40 or not any(ch.isdigit() for ch in text):
-        return None
-    for fmt in _DATE_FORMATS:
-        try:
-            return datetime.strptime(text, fmt)
-        except ValueError:
-            continue
-    return None

@@ -65,8 +65,11 @@ def test_a_real_difference_becomes_a_criterion_and_an_exclusion(
     (tmp_path / "deals.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
     ingestor.ingest([tmp_path / "deals.csv"])
     result = learn_criteria(Corpus.load(store))
-    assert [(c.attribute, c.values) for c in result.criteria] == [("industry", ["software"])]
-    assert [(c.attribute, c.values) for c in result.exclusions] == [("industry", ["retail"])]
+    # a scorecard: software wins more (positive points), retail less (negative points);
+    # 15% is not "almost never wins", so it is deprioritised, not a hard exclusion
+    assert [(c.attribute, c.values, (c.points or 0) > 0) for c in result.criteria] == [
+        ("industry", ["software"], True), ("industry", ["retail"], False)]
+    assert result.exclusions == []
     crit = result.criteria[0]
     assert crit.lift > 1.4 and crit.p_value < 0.001 and crit.support == 40
     assert all(e.outcome == "won" for e in crit.evidence)

@@ -249,7 +249,8 @@ def test_cli_validate_json_and_html(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     for key in ("auc", "auc_ci", "reference_auc", "tiers", "train_deals", "test_deals",
                 "verdict"):
         assert key in report
-    assert report["train_deals"] + report["test_deals"] == 300
+    duplicates = next((int(n.split()[0]) for n in report["notes"] if "exact duplicates" in n), 0)
+    assert report["train_deals"] + report["test_deals"] == 300 - duplicates
     page = html.read_text(encoding="utf-8")
     assert "<script" not in page and "http" not in page.replace("http://www.w3.org", "")
     assert "Win rate per tier" in page and "<svg" in page

@@ -66,7 +66,7 @@ class ListFit:
         self._verdicts: dict[tuple[Any, ...], Verdict] = {}
         self._keys = ([metadata_key(c.attribute) for c in self.criteria],
                       [metadata_key(c.attribute) for c in self.exclusions])
-        self._scorer = Scorer(self.criteria, self.thresholds)
+        self._scorer = Scorer(self.criteria, self.thresholds, icp.scorecard if icp else None)
         self._scored: dict[tuple[tuple[str, ...], bool], Scored] = {}
         self._no_site = _neutral(icp) if icp else ([], [])
 
@@ -112,6 +112,8 @@ class ListFit:
                 if verdict is None:
                     facts = facts or RowFacts(meta, headers=self.schema.cmap.mapping)
                     verdict = judge_row(criterion, facts)
+                    if group == 0 and verdict.result == "match":
+                        verdict.points = self._scorer.points[n]
                     if len(self._verdicts) < MEMO_LIMIT:
                         self._verdicts[memo] = verdict
                 out[group].append(verdict)

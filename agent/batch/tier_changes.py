@@ -30,7 +30,8 @@ class TierChange:
 def _results(fit: RowFit | None) -> dict[str, str]:
     if fit is None:
         return {}
-    return {v.criterion: v.result for v in fit.verdicts}
+    return {v.criterion: v.result + (f", {v.points:+d} points" if v.points else "")
+            for v in fit.verdicts}
 
 
 def _moved_by(a: RowFit | None, b: RowFit | None) -> list[str]:

@@ -52,10 +52,11 @@ class ProofTools:
                               + " ".join(reasons[:3]), cite([e for c in doc.criteria
                                                              for e in c.evidence], 2))
         lines = ["What predicts a win (won vs lost deals, significant after false-discovery-"
-                 "rate control):"]
+                 "rate control; the scorecard's points, 20 doubling the odds):"]
         cites: list[Citation] = []
-        for c in sorted(learned, key=lambda c: -(c.lift or 0))[:MAX_LISTED]:
-            lines.append(f"- {c.statement}")
+        for c in sorted(learned, key=lambda c: (-(c.points or 0), -(c.lift or 0)))[:MAX_LISTED]:
+            lines.append(f"- {c.points:+d} points · {c.statement}" if c.points is not None
+                         else f"- {c.statement}")
             cites += cite(c.evidence, 1)
         if doc.set_aside:
             lines.append("Not used because they leak the outcome: "

@@ -313,6 +313,8 @@ class ChatTools(ProofTools):
         cites = []
         for v in row.get("verdicts", []):
             mark = {"match": "✓", "mismatch": "✗", "excluded": "✗ excluded"}.get(v["result"])
+            if v.get("points") and v["result"] == "match":
+                mark = f"{v['points']:+d} points"
             if mark:
                 lines.append(f"{mark} {v['criterion']}: {v['reason']}")
                 if v.get("quote"):

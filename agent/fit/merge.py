@@ -39,4 +39,4 @@ def merged_fit(icp: ICPDocument, row: tuple[list[Verdict], list[Verdict]],
     verdicts = merge_verdicts(row[0], site[0], prefer)
     exclusions = merge_verdicts(row[1], site[1], prefer)
     return fit_from(icp.criteria + icp.triggers, verdicts, exclusions,
-                    thresholds or Thresholds(), NOTE)
+                    thresholds or Thresholds(), NOTE, scorecard=icp.scorecard)

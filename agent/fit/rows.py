@@ -15,6 +15,7 @@ from agent.fit.score import Fit, Scorer, Thresholds, Verdict, fit_from
 from agent.icp.bands import Band, band_of, fixed_bands
 from agent.icp.deals import label_of, metadata_key, row_attributes
 from agent.icp.model import Criterion, ICPDocument
+from retrieval.attributes import NOT_RECORDED
 
 NOT_IN_A_ROW = ("pain", "trigger", "loss_theme")
 NUMERIC = ("employees", "revenue", "amount")
@@ -75,6 +76,9 @@ def judge_row(criterion: Criterion, facts: RowFacts) -> Verdict:
         return Verdict(criterion=shown, kind=criterion.kind, result="unknown",
                        reason=f"{label_of(name)} not in the row")
     wanted = {_norm(v) for v in criterion.values}
+    if have == [NOT_RECORDED] and _norm(NOT_RECORDED) not in wanted:
+        return Verdict(criterion=shown, kind=criterion.kind, result="unknown",
+                       source=facts.source(name), reason=f"{label_of(name)} not recorded")
     hit = next((v for v in have if _norm(v) in wanted), None)
     source = facts.source(name)
     value = hit or ", ".join(have)
@@ -106,4 +110,4 @@ def classify_row(meta: Mapping[str, Any], icp: ICPDocument,
     ``scorer`` of ``icp`` when scoring many rows)."""
     verdicts, exclusions = row_verdicts(meta, icp, where)
     return fit_from(icp.criteria + icp.triggers, verdicts, exclusions,
-                    thresholds or Thresholds(), "in the row", scorer)
+                    thresholds or Thresholds(), "in the row", scorer, icp.scorecard)

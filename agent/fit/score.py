@@ -17,7 +17,9 @@ from dataclasses import dataclass, field
 from pydantic import BaseModel, Field
 
 from agent.enrich.prospect import Fact, Prospect
+from agent.icp.bands import Band
 from agent.icp.model import Criterion, ICPDocument
+from agent.icp.scorecard import Scorecard
 from agent.triggers import site_signals
 from retrieval.mining.keyphrases import terms
 from retrieval.mining.themes import size_band
@@ -28,11 +30,14 @@ WEIGHTS = {"firmographic": 1.0, "attribute": 1.0, "technographic": 0.8, "pain": 
 # industry, so "industry: software" and "industry: fintech" are one test, not two.
 MULTI_VALUED = ("technology", "pain", "trigger", "loss_theme")
 CONFIDENCE_FACTOR = {"high": 1.3, "medium": 1.0, "low": 0.7}
+SIGNAL_POINTS = 5  # a pain, trigger or technology seen on a site (a quarter of a doubling)
 GENERIC_WORDS = {"microsoft", "google", "cloud", "platform", "software", "service", "services",
                  "commerce", "connector", "integration", "data", "365", "web", "app"}
 
 
 class Thresholds(BaseModel):
+    explicit: bool = Field(default=False, description="set by ICP_FIT_TIERS: these beat a "
+                           "scorecard's own tier cuts")
     a: float = Field(default=75, ge=0, le=100)
     b: float = Field(default=55, ge=0, le=100)
     c: float = Field(default=35, ge=0, le=100)
@@ -49,6 +54,7 @@ class Verdict(BaseModel):
     quote: str = ""
     source: str = ""  # where the evidence came from: "column Employees = 500" or the URL
     conflict: str = ""  # the other source, when the list and the site disagree
+    points: int = 0  # what this verdict adds to a scorecard's total
 
 
 class Fit(BaseModel):
@@ -63,6 +69,9 @@ class Fit(BaseModel):
     llm_reasons: list[str] = []
     llm_quotes: int = 0  # the LLM's verdict quotes checked against the page
     llm_quotes_dropped: int = 0  # of those, not on the page or not about the criterion
+    points: int | None = None  # a scorecard's points total (the reasons' points add up to it)
+    win_rate: float | None = None  # the scorecard's estimated win rate at this total
+    exact: float | None = None  # the score unrounded (validation ranks ties with it)
 
 
 @dataclass
@@ -111,6 +120,8 @@ def judge(criterion: Criterion, j: _Judge) -> Verdict:
     if criterion.kind in ("firmographic", "exclusion") and criterion.attribute in (
             "industry", "size", "country"):
         fact = j.fact_for(criterion.attribute)
+        if criterion.attribute == "size" and criterion.band is not None and p.employees:
+            return _size_in_band(criterion, name, p)
         if fact is None or not fact.value:
             return Verdict(criterion=name, kind=criterion.kind, result="unknown",
                            reason=f"{criterion.attribute} not stated on the site")
@@ -159,12 +170,31 @@ def judge(criterion: Criterion, j: _Judge) -> Verdict:
                            f"“{value}”", url=tech.url, quote=tech.quote)
         return Verdict(criterion=name, kind="exclusion", result="unknown",
                        reason=f"nothing on the site ties it to “{value}”")
+    if criterion.kind in ("firmographic", "attribute"):
+        # a column of the deals (Lead Source, Revenue, …): a website does not state it
+        return Verdict(criterion=name, kind=criterion.kind, result="unknown",
+                       reason=f"{criterion.label or criterion.attribute} is not on a website")
     # pain criteria: their keyphrases on the site
     phrases = [t for v in criterion.values for t in terms(v.replace("/", " ")) if " " not in t]
     hit = _text_hit(p, phrases) if phrases else None
     return Verdict(criterion=name, kind=criterion.kind, result="match" if hit else "unknown",
                    reason=f"mentions {value}" if hit else f"no mention of {value}",
                    url=hit[0] if hit else "", quote=hit[1] if hit else "")
+
+
+def _size_in_band(criterion: Criterion, name: str, p: Prospect) -> Verdict:
+    """A scorecard's employee band judged on the head count the site states."""
+    assert p.employees is not None
+    number = re.match(r"\d+", p.employees.value.replace(",", ""))
+    if not number:
+        return Verdict(criterion=name, kind=criterion.kind, result="unknown",
+                       reason=f"size '{p.employees.value}' is not a number")
+    band = Band.from_edges(criterion.values[0], criterion.band or [None, None])
+    hit = band.holds(float(number.group(0)))
+    return Verdict(criterion=name, kind=criterion.kind, result="match" if hit else "mismatch",
+                   reason=f"{number.group(0)} employees" + ("" if hit else
+                                                           f", not {criterion.values[0]}"),
+                   url=p.employees.url, quote=p.employees.quote)
 
 
 def tier_for(score: float, t: Thresholds) -> str:
@@ -181,17 +211,32 @@ class Scored:
     tier: str
     confidence: float
     excluded: bool
+    points: int | None = None        # a scorecard's points total
+    exact: float | None = None       # the score before rounding (ranks ties finely)
+    win_rate: float | None = None    # the scorecard's estimated win rate
+
+
+def line_points(criterion: Criterion) -> int:
+    """The points a matching criterion adds: its scorecard points, or SIGNAL_POINTS for a
+    pain, trigger or technology seen on a prospect (evidence, not learned from deals)."""
+    if criterion.points is not None:
+        return criterion.points
+    return SIGNAL_POINTS if criterion.kind in ("pain", "trigger", "technographic") else 0
 
 
 class Scorer:
     """The scoring rule for one list of criteria, with its tests worked out once.
 
-    Criteria on one single-valued attribute form one test (any value matching matches);
-    the score is the weighted share of known tests that match, pulled toward 50 by the
-    prior; confidence is the weighted share of tests that could be judged.
+    With a scorecard (an ICP drafted from deals): the points of the matching lines add up
+    to the total, mapped to a 0-100 score by the training deals' distribution; unknown adds
+    0 and lowers the confidence (the share of the scorecard's point range that could be
+    judged). Without one (older ICPs): criteria on one single-valued attribute form one
+    test; the score is the weighted share of known tests that match, pulled toward 50 by
+    the prior; confidence is the weighted share of tests that could be judged.
     """
 
-    def __init__(self, criteria: list[Criterion], t: Thresholds) -> None:
+    def __init__(self, criteria: list[Criterion], t: Thresholds,
+                 scorecard: Scorecard | None = None) -> None:
         self.t = t
         groups: dict[str, list[int]] = {}
         for i, criterion in enumerate(criteria):
@@ -200,8 +245,17 @@ class Scorer:
             groups.setdefault(key, []).append(i)
         self.tests = [(max(_weight(criteria[i]) for i in members), members)
                       for members in groups.values()]
+        self.card = scorecard if scorecard is not None and any(
+            c.points is not None for c in criteria) else None
+        self.points = [line_points(c) for c in criteria]
+        self.spreads = []
+        for members in groups.values():
+            values = [self.points[i] for i in members] + [0]
+            self.spreads.append((max(values) - min(values), members))
 
     def score(self, results: list[str], excluded: bool) -> Scored:
+        if self.card is not None:
+            return self._points(results, excluded, self.card)
         total = known = matched = 0.0
         for weight, members in self.tests:
             found = {results[i] for i in members}
@@ -221,9 +275,29 @@ class Scorer:
         score = int(round(100 * (matched + 0.5 * t.prior_weight) / (known + t.prior_weight)))
         return Scored(score, tier_for(score, t), confidence, False)
 
+    def _points(self, results: list[str], excluded: bool, card: Scorecard) -> Scored:
+        total = sum(p for p, r in zip(self.points, results, strict=True) if r == "match")
+        spread = known = 0.0
+        for width, members in self.spreads:
+            spread += width
+            if any(results[i] in ("match", "mismatch") for i in members):
+                known += width
+        confidence = round(known / spread, 2) if spread else 0.0
+        exact = card.score_of(total)
+        if excluded:
+            return Scored(min(int(round(exact)), 20), "D", max(confidence, 0.5), True, total,
+                          min(exact, 20.0), card.win_rate(total))
+        if known == 0:
+            return Scored(None, "unknown", confidence, False)
+        tier = tier_for(exact, self.t) if self.t.explicit else card.tier_of(exact)
+        return Scored(int(round(exact)), tier, confidence, False, total, exact,
+                      card.win_rate(total))
+
 
 def reason_line(v: Verdict) -> str:
     symbol = "✓" if v.result == "match" else "✗"
+    if v.points and v.result == "match":
+        symbol = f"{v.points:+d}"
     return (f"{symbol} {v.reason}" + (f" [{v.source}]" if v.source else "")
             + (f" (conflict: {v.conflict})" if v.conflict else ""))
 
@@ -234,22 +308,37 @@ def reasons_of(scored: Scored, verdicts: list[Verdict], exclusions: list[Verdict
         return [reason_line(v) for v in exclusions if v.result == "excluded"]
     if scored.score is None:
         return [f"nothing {unknown_note} bears on the ICP criteria"]
-    reasons = [reason_line(v) for v in verdicts if v.result in ("match", "mismatch")]
     missing = sum(1 for v in verdicts if v.result == "unknown")
+    if scored.points is not None:  # a scorecard: the lines that add points, biggest first
+        lines = sorted((v for v in verdicts if v.result == "match" and v.points),
+                       key=lambda v: -abs(v.points))
+        reasons = [reason_line(v) for v in lines]
+        if not reasons:
+            reasons.append(f"0 points: every judged value is the scorecard's reference "
+                           f"({scored.points} in all)")
+        if missing:
+            reasons.append(f"? {missing} scorecard lines not known {unknown_note} (0 points)")
+        return reasons
+    reasons = [reason_line(v) for v in verdicts if v.result in ("match", "mismatch")]
     if missing:
         reasons.append(f"? {missing} criteria not visible {unknown_note}")
     return reasons
 
 
 def fit_from(criteria: list[Criterion], verdicts: list[Verdict], exclusions: list[Verdict],
-             t: Thresholds, unknown_note: str, scorer: Scorer | None = None) -> Fit:
+             t: Thresholds, unknown_note: str, scorer: Scorer | None = None,
+             scorecard: Scorecard | None = None) -> Fit:
     """Score, tier, confidence and reasons from the verdicts (websites and rows alike)."""
-    scorer = scorer or Scorer(criteria, t)
+    scorer = scorer or Scorer(criteria, t, scorecard)
+    for verdict, points in zip(verdicts, scorer.points, strict=False):
+        verdict.points = points if verdict.result == "match" else 0
     scored = scorer.score([v.result for v in verdicts],
                           any(v.result == "excluded" for v in exclusions))
     return Fit(score=scored.score, tier=scored.tier, confidence=scored.confidence,
                excluded=scored.excluded, verdicts=verdicts + exclusions,
-               reasons=reasons_of(scored, verdicts, exclusions, unknown_note))
+               reasons=reasons_of(scored, verdicts, exclusions, unknown_note),
+               points=scored.points, win_rate=None if scored.win_rate is None
+               else round(scored.win_rate, 4), exact=scored.exact)
 
 
 def site_verdicts(prospect: Prospect, icp: ICPDocument) -> tuple[list[Verdict], list[Verdict]]:
@@ -277,4 +366,5 @@ def classify(prospect: Prospect, icp: ICPDocument, thresholds: Thresholds | None
                    reasons=[f"site {prospect.fetch_status.replace('_', ' ')}: "
                             f"{prospect.error or 'no usable page'}; not judged"])
     verdicts, exclusions = site_verdicts(prospect, icp)
-    return fit_from(icp.criteria + icp.triggers, verdicts, exclusions, t, "on the site")
+    return fit_from(icp.criteria + icp.triggers, verdicts, exclusions, t, "on the site",
+                    scorecard=icp.scorecard)

@@ -70,18 +70,28 @@ def quantile_bands(values: list[float]) -> list[Band]:
     if not values:
         return []
     array = np.asarray(values, dtype=float)
-    lo, hi = float(array.min()), float(array.max())
+    lo = float(array.min())
     rest = array[array > lo]
     if rest.size and (array.size - rest.size) >= POINT_SHARE * array.size:
         edges = sorted({float(e) for e in np.quantile(rest, QUANTILES)} | {float(rest.min())})
     else:
         edges = sorted({float(e) for e in np.quantile(array, QUANTILES)})
+    return bands_at(array, edges)
+
+
+def bands_at(array: np.ndarray, edges: list[float]) -> list[Band]:
+    """Bands ``[low, high)`` cut at ``edges`` over these values, labelled for a rep (whole
+    numbers as ``4–11``, one value alone as ``0``, the top band as ``≥ 12``)."""
+    if not array.size:
+        return []
+    lo, hi = float(array.min()), float(array.max())
     whole = bool(np.all(array == np.round(array)))
     if whole:
         edges = sorted({float(math.ceil(e)) for e in edges})
     cuts = [e for e in edges if lo < e <= hi]
     if not cuts:
-        return [Band(f"{_fmt(lo)}" if lo == hi else f"{_fmt(lo)}–{_fmt(hi)}", lo, float("inf"))]
+        return [Band(f"{_fmt(lo)}" if lo == hi else f"{_fmt(lo)}–{_fmt(hi)}", float("-inf"),
+                     float("inf"))]
     bands = []
     bounds = [lo, *cuts]
     for i, low in enumerate(bounds):
@@ -99,6 +109,85 @@ def quantile_bands(values: list[float]) -> list[Band]:
             label = f"{_fmt(low)} to < {_fmt(high)}"
         bands.append(Band(label, low if i else float("-inf"), high))
     return bands
+
+
+def tree_bands(values: np.ndarray, won: np.ndarray, min_share: float = 0.05,
+               max_bins: int = 6, min_deals: int = 10) -> list[Band]:
+    """Bands cut where the win rate changes: the split points of a shallow decision tree
+    (scikit-learn) fitted on this one column, each band holding ``min_share`` of the deals
+    (and ``min_deals``) at least."""
+    from sklearn.tree import DecisionTreeClassifier  # heavy; only when deals are learned from
+
+    if values.size < 2 * min_deals or len(np.unique(values)) < 2 or len(np.unique(won)) < 2:
+        return bands_at(values, [])
+    leaf = max(min_deals, int(math.ceil(min_share * values.size)))
+    tree = DecisionTreeClassifier(max_leaf_nodes=max_bins, min_samples_leaf=leaf,
+                                  random_state=0)
+    tree.fit(values.reshape(-1, 1), won)
+    cuts = sorted(float(t) for t, f in zip(tree.tree_.threshold, tree.tree_.feature,
+                                           strict=True) if f >= 0)
+    # a tree splits between two values: cut at the roundest number between them
+    edges = [_round_between(float(values[values <= cut].max()), float(values[values > cut].min()))
+             for cut in cuts]
+    return _merge_alike(bands_at(values, edges), values, won, min_deals=min_deals)
+
+
+def _round_between(below: float, above: float) -> float:
+    """The roundest number ``x`` with ``below < x <= above`` (a cut a rep can read)."""
+    span = max(abs(below), abs(above), 1e-12)
+    for power in range(int(math.floor(math.log10(span))) + 1, -13, -1):
+        step = 10.0 ** power
+        x = math.floor(below / step) * step + step
+        if below < x <= above:
+            return float(f"{x:.12g}")
+    return above
+
+
+def _merge_alike(bands: list[Band], values: np.ndarray, won: np.ndarray,
+                 alpha: float = 0.05, candidates: int | None = None,
+                 min_deals: int = 1) -> list[Band]:
+    """Merge neighbouring bands whose win rates do not differ significantly (Fisher's
+    exact test), the most alike pair first, so every band left is a real step; a band with
+    fewer than ``min_deals`` deals always joins a neighbour. Cuts chosen from the data (the
+    best of many) are tested Bonferroni-corrected for ``candidates`` cuts (default: the
+    distinct values, up to 100)."""
+    from scipy.stats import fisher_exact
+
+    if candidates is None:
+        candidates = min(len(np.unique(values)) - 1, 100)
+    alpha /= max(1, candidates)
+    while len(bands) > 1:
+        tallies = [(int(won[(values >= b.low) & (values < b.high)].sum()),
+                    int(((values >= b.low) & (values < b.high)).sum())) for b in bands]
+        pvalues = [float(fisher_exact([[w1, n1 - w1], [w2, n2 - w2]])[1])
+                   for (w1, n1), (w2, n2) in zip(tallies, tallies[1:], strict=False)]
+        small = [i for i, (_, n) in enumerate(tallies) if n < min_deals]
+        if small:
+            i = small[0]
+            pairs = [j for j in (i - 1, i) if 0 <= j < len(pvalues)]
+            worst = max(pairs, key=lambda j: pvalues[j])
+        else:
+            worst = int(np.argmax(pvalues))
+            if pvalues[worst] < alpha:
+                break
+        edges = [b.low for i, b in enumerate(bands) if i and i != worst + 1]
+        bands = bands_at(values, edges)
+    return bands
+
+
+def learned_bands(key: str, values: np.ndarray, won: np.ndarray,
+                  min_deals: int = 10) -> list[Band]:
+    """The bands a scorecard scores a number in: the usual bands of employees and revenue
+    (pre-set cuts, so tested without a correction), other numbers where a tree finds the
+    win rate changing; neighbours that do not differ are merged either way."""
+    fixed = fixed_bands(key)
+    if not fixed or not values.size:
+        return tree_bands(values, won, min_deals=min_deals)
+    edges = [b.low for b in fixed[1:]]
+    if key == "revenue" and float(values.max()) < 100_000:  # the export gives $M
+        edges = [e / 1e6 for e in edges]
+    return _merge_alike(bands_at(values, edges), values, won, candidates=1,
+                        min_deals=min_deals)
 
 
 def band_of(value: float, bands: list[Band], key: str = "") -> Band | None:

@@ -14,26 +14,39 @@ from __future__ import annotations
 
 import difflib
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from agent.icp.bands import Band, band_of, fixed_bands, quantile_bands
-from agent.icp.deals import Deal, closed_deals, kind_of, label_of, metadata_key
-from agent.icp.leakage import Leak, find_leaks
+import numpy as np
+
+from agent.icp.bands import Band, learned_bands
+from agent.icp.deals import (
+    Deal,
+    closed_deals,
+    duplicates_note,
+    kind_of,
+    label_of,
+    metadata_key,
+    unique_deals,
+)
+from agent.icp.leakage import Leak, LeakDecision, find_leaks
 from agent.icp.model import Criterion
+from agent.icp.scorecard import Scorecard, fit_points, scorecard_of
 from agent.icp.stats import (
     MIN_SUPPORT,
     ValueStats,
     benjamini_hochberg,
     min_deals_per_outcome,
     value_stats,
+    wilson,
 )
 from retrieval.corpus import Corpus
 from retrieval.mining.models import Evidence
 
-MIN_COVERAGE = 0.5  # an attribute must be known for half the deals to be analysed
-EXCLUSION_LIFT = 0.5  # a significant value at half the baseline win rate or less: avoid it
-MIN_LIFT = 1.1  # a significant value must win 10% more often than the baseline to be a criterion
-MAX_CRITERIA = 15
+MIN_COVERAGE = 0.5  # an attribute's column must be in half the deals' sources to be analysed
+# A hard exclusion: a value that almost never wins (a tenth of the baseline win rate or
+# less, significantly, over enough deals); a prospect with it is tier D whatever it scores.
+NEVER_WINS_SHARE, NEVER_WINS_SUPPORT = 0.1, 20
 MAX_VALUES = 60  # an attribute with more distinct values is compared on its top ones
 
 
@@ -48,6 +61,9 @@ class CriteriaResult:
     leaks: dict[str, Leak] = field(default_factory=dict)
     bands: dict[str, list[Band]] = field(default_factory=dict)
     hypothesis: bool = False  # too few closed deals to trust the differences
+    duplicates: int = 0  # exact duplicate deals counted once
+    decision: LeakDecision = field(default_factory=LeakDecision)
+    scorecard: Scorecard | None = None
 
 
 def merge_spellings(deals: list[Deal], attribute: str) -> dict[str, str]:
@@ -63,18 +79,24 @@ def merge_spellings(deals: list[Deal], attribute: str) -> dict[str, str]:
     return {v: c for v, c in canonical.items() if v != c}
 
 
-def _banded(deals: list[Deal]) -> tuple[list[Deal], dict[str, list[Band]]]:
-    """Copies of the deals with every number replaced by its band's label."""
-    names = sorted({n for d in deals for n in d.numbers})
+def _banded(deals: list[Deal], skip: Iterable[str] = ()) -> tuple[list[Deal],
+                                                                  dict[str, list[Band]]]:
+    """Copies of the deals with every number replaced by its band's label; bands are cut
+    where the win rate changes (``agent/icp/bands.tree_bands``) over these deals."""
+    skipped = set(skip)
+    names = sorted({n for d in deals for n in d.numbers} - skipped)
     bands = {}
+    won = np.asarray([d.won for d in deals], dtype=int)
     for name in names:
-        bands[name] = fixed_bands(metadata_key(name)) or quantile_bands(
-            [d.numbers[name] for d in deals if name in d.numbers])
+        known = np.asarray([name in d.numbers for d in deals])
+        values = np.asarray([d.numbers[name] for d in deals if name in d.numbers], dtype=float)
+        bands[name] = learned_bands(metadata_key(name), values, won[known],
+                                    min_deals=MIN_SUPPORT)
     out = []
     for d in deals:
         values = dict(d.values)
         for name, number in d.numbers.items():
-            band = band_of(number, bands[name], metadata_key(name))
+            band = next((b for b in bands.get(name, ()) if b.holds(number)), None)
             if band is not None:
                 values[name] = [band.label]
         out.append(Deal(d.chunk, d.won, d.outcome, d.date, values, d.numbers))
@@ -101,20 +123,24 @@ def _confidence(s: ValueStats) -> str:
     return "medium" if s.q_value < 0.05 else "low"
 
 
-def _criterion(s: ValueStats, deals: list[Deal], bands: dict[str, list[Band]]) -> Criterion:
-    positive = s.lift > 1
+def _criterion(s: ValueStats, deals: list[Deal], bands: dict[str, list[Band]],
+               points: int | None = None, exclusion: bool = False) -> Criterion:
+    positive = (points if points is not None else s.lift - 1) > 0
     label = label_of(s.attribute)
     band = next((b for b in bands.get(s.attribute, []) if b.label == s.value), None)
+    low, high = wilson(s.wins, s.support)
     return Criterion(
         attribute=s.attribute, label=label, values=[s.value],
-        kind=kind_of(s.attribute) if positive else "exclusion",
+        kind="exclusion" if exclusion else kind_of(s.attribute),
         band=band.edges() if band else None,
-        statement=(f"{label}: {s.value} — wins {s.win_rate:.0%} of {s.support} deals vs "
-                   f"{s.baseline:.0%} overall (lift {s.lift:.2f}, q={s.q_value:.3g})"),
+        statement=(f"{label}: {s.value} — wins {s.win_rate:.0%} [{low:.0%}–{high:.0%}] of "
+                   f"{s.support} deals vs {s.baseline:.0%} overall (lift {s.lift:.2f}, "
+                   f"q={s.q_value:.3g})"),
         support=s.support, wins=s.wins, win_rate=round(s.win_rate, 4),
+        win_rate_low=round(low, 4), win_rate_high=round(high, 4),
         baseline_win_rate=round(s.baseline, 4), lift=round(s.lift, 3),
         p_value=float(f"{s.p_value:.6g}"), q_value=float(f"{s.q_value:.6g}"),
-        confidence=_confidence(s),
+        confidence=_confidence(s), points=points,
         evidence=_evidence(deals, s.attribute, s.value, prefer_won=positive),
     )
 
@@ -131,26 +157,42 @@ def _tally(deals: list[Deal], attribute: str) -> dict[str, list[int]]:
     return tally
 
 
-def learn(deals: list[Deal], use_columns: tuple[str, ...] = ()) -> CriteriaResult:
-    """Criteria from these closed deals (the whole store, or a training split)."""
+def attribute_names(deals: list[Deal]) -> list[str]:
+    return sorted({n for d in deals for n in d.values} | {n for d in deals for n in d.numbers})
+
+
+def learn(deals: list[Deal], use_columns: tuple[str, ...] = (),
+          decision: LeakDecision | None = None,
+          drop_columns: tuple[str, ...] = ()) -> CriteriaResult:
+    """Criteria from these closed deals (the whole store, or a training split).
+
+    ``decision`` is the dataset's leak decision (``agent/icp/leakage.find_leaks``); without
+    one it is made here, from these deals."""
     notes: list[str] = []
     if not deals:
         notes.append("No closed win-loss deals in the evidence: no firmographic or "
                      "technographic criteria can be learned. Ingest a CRM export with outcomes.")
         return CriteriaResult([], [], notes, [], 0)
+    deals, duplicates = unique_deals(deals)
+    if duplicates:
+        notes.append(duplicates_note(duplicates, len(deals) + duplicates))
+    if decision is None:
+        decision = find_leaks(deals, attribute_names(deals), use_columns, drop_columns)
+    leaks = decision.leaks
     total, total_wins = len(deals), sum(d.won for d in deals)
-    deals, bands = _banded(deals)
+    deals, bands = _banded(deals, leaks)
     names = sorted({n for d in deals for n in d.values})
-    leaks = find_leaks(deals, names, use_columns)
-    notes += [leak.note() for leak in leaks.values()]
+    notes += [leak.note() for leak in leaks.values()] + decision.notes
     tested: list[ValueStats] = []
     analysed: list[str] = []
     for attribute in names:
         if attribute in leaks:
             continue
         label = label_of(attribute)
-        known = [d for d in deals if d.values.get(attribute)]
-        if len(known) < MIN_COVERAGE * total:
+        # deals whose source has the column (a value, or "not recorded" as a level)
+        covered = sum(1 for d in deals if attribute in d.values)
+        known = [d for d in deals if d.has(attribute)]
+        if covered < MIN_COVERAGE * total:
             notes.append(f"{label}: known for only {len(known)} of {total} closed deals; "
                          "not analysed.")
             continue
@@ -170,43 +212,30 @@ def learn(deals: list[Deal], use_columns: tuple[str, ...] = ()) -> CriteriaResul
             if support >= MIN_SUPPORT and support < total:
                 tested.append(value_stats(attribute, value, wins, support, total_wins, total))
     benjamini_hochberg(tested)
-    criteria, exclusions, milder = [], [], []
-    for s in sorted(tested, key=lambda s: (s.q_value, -s.support, s.attribute, s.value)):
-        if not s.significant:
-            continue
-        if s.lift >= MIN_LIFT:
-            criteria.append(_criterion(s, deals, bands))
-        elif s.lift <= EXCLUSION_LIFT:
-            exclusions.append(_criterion(s, deals, bands))
-        else:
-            milder.append(s)
-    for group, name in ((criteria, "criteria"), (exclusions, "exclusions")):
-        if len(group) > MAX_CRITERIA:
-            notes.append(f"{len(group) - MAX_CRITERIA} more significant {name} not listed "
-                         f"(the {MAX_CRITERIA} strongest are kept).")
-            del group[MAX_CRITERIA:]
-    slight = [s for s in milder if s.lift > 1]
-    milder = [s for s in milder if s.lift <= 1]
-    if slight:
-        notes.append("Slightly higher win rates, too small to be criteria: " + "; ".join(
-            f"{label_of(s.attribute)} {s.value} ({s.win_rate:.0%} of {s.support})"
-            for s in slight[:6]) + ("; …" if len(slight) > 6 else "") + ".")
-    if milder:
-        notes.append("Lower win rates, not strong enough to exclude: " + "; ".join(
-            f"{label_of(s.attribute)} {s.value} ({s.win_rate:.0%} of {s.support})"
-            for s in milder[:6]) + ("; …" if len(milder) > 6 else "") + ".")
+    fit = fit_points(deals, analysed, {(s.attribute, s.value) for s in tested if s.significant})
+    won = np.asarray([d.won for d in deals], dtype=int)
+    scorecard, tier_notes = scorecard_of(fit, won)
+    notes += tier_notes
+    criteria, exclusions = [], []
+    for s in sorted(tested, key=lambda s: (s.attribute, s.value)):
+        points = fit.points.get((s.attribute, s.value), 0)
+        if s.significant and s.support >= NEVER_WINS_SUPPORT and \
+                s.win_rate <= NEVER_WINS_SHARE * s.baseline:
+            exclusions.append(_criterion(s, deals, bands, points, exclusion=True))
+        elif points:
+            criteria.append(_criterion(s, deals, bands, points))
+    criteria.sort(key=lambda c: (-(c.points or 0), c.attribute, c.values))
     for attribute in analysed:
+        lines = [c for c in criteria if c.attribute == attribute]
         values = [s for s in tested if s.attribute == attribute]
-        if values and not any(s.significant for s in values):
+        if not lines and values:
             rates = [s.win_rate for s in values]
             spread = (f"win rates {min(rates):.0%}–{max(rates):.0%} across {len(values)} values"
                       if len(values) > 1 else
                       f"'{values[0].value}' won {values[0].wins} of {values[0].support}")
             notes.append(
-                f"No signal: no {label_of(attribute).lower()} value separates wins from "
-                f"losses ({spread} vs {total_wins / total:.0%} overall; none significant after "
-                "false-discovery-rate control)."
-            )
+                f"No signal: no {label_of(attribute).lower()} value moves the win rate "
+                f"({spread} vs {total_wins / total:.0%} overall): 0 points.")
     needed = min_deals_per_outcome()
     hypothesis = min(total_wins, total - total_wins) < needed
     if hypothesis:
@@ -214,8 +243,9 @@ def learn(deals: list[Deal], use_columns: tuple[str, ...] = ()) -> CriteriaResul
                      f"telling a 60% from a 40% win rate takes about {needed} of each, so "
                      "these criteria are hypotheses to test, not findings.")
     return CriteriaResult(criteria, exclusions, notes, tested, total, total_wins, leaks,
-                          bands, hypothesis)
+                          bands, hypothesis, duplicates, decision, scorecard)
 
 
-def learn_criteria(corpus: Corpus, use_columns: tuple[str, ...] = ()) -> CriteriaResult:
-    return learn(closed_deals(corpus), use_columns)
+def learn_criteria(corpus: Corpus, use_columns: tuple[str, ...] = (),
+                   drop_columns: tuple[str, ...] = ()) -> CriteriaResult:
+    return learn(closed_deals(corpus), use_columns, drop_columns=drop_columns)

@@ -79,7 +79,7 @@ def summarise(doc: ICPDocument) -> str:
     parts = []
     if doc.basis == "hypothesis":
         parts.append("A hypothesis to test (too few closed deals for findings).")
-    firmo = [c for c in doc.criteria if c.kind in ATTRIBUTE_KINDS]
+    firmo = [c for c in doc.criteria if c.kind in ATTRIBUTE_KINDS and (c.points or 1) > 0]
     if firmo:
         parts.append("Best-fit accounts: " + "; ".join(
             f"{c.label or c.attribute} {', '.join(c.values)} (win rate {c.win_rate:.0%} vs "
@@ -101,9 +101,30 @@ def summarise(doc: ICPDocument) -> str:
     return " ".join(parts)
 
 
+def _date_note(corpus: Corpus) -> str:
+    """Which column dates the deals (chosen at ingest, see ``retrieval/deal_date.py``)."""
+    columns: dict[str, int] = {}
+    closed = 0
+    for chunk in corpus.chunks:
+        if chunk.meta.get("kind") == "winloss" and chunk.meta.get("outcome") in (
+                "won", "lost", "churned") and chunk.meta.get("chunk_index", 0) == 0:
+            closed += 1
+            column = str(chunk.meta.get("date_column", ""))
+            if column:
+                columns[column] = columns.get(column, 0) + 1
+    if not closed:
+        return ""
+    if not columns:
+        return ("Deal dates: none of the closed deals carries a date filled for every outcome; "
+                "`icp validate` draws its held-out deals at random (`icp inspect` says why).")
+    named = ", ".join(f"{c} ({n} deals)" for c, n in sorted(columns.items()))
+    return (f"Deal dates: {named}, the date filled for nearly every closed deal whatever its "
+            "outcome; `icp validate` splits on it (`icp inspect` shows the choice).")
+
+
 def draft(corpus: Corpus, mining: MiningResult, vendor: str = "",
-          use_columns: tuple[str, ...] = ()) -> ICPDocument:
-    learned = learn_criteria(corpus, use_columns)
+          use_columns: tuple[str, ...] = (), drop_columns: tuple[str, ...] = ()) -> ICPDocument:
+    learned = learn_criteria(corpus, use_columns, drop_columns)
     lost = learned.deals - learned.won
     basis = ("deals" if learned.won and lost and not learned.hypothesis else
              "hypothesis" if learned.won and lost else "none")
@@ -127,9 +148,10 @@ def draft(corpus: Corpus, mining: MiningResult, vendor: str = "",
         personas=find_personas(corpus, vendor),
         exclusions=learned.exclusions + loss_exclusions(mining),
         notes=profile_notes + [n for n in learned.notes if not (profile and n.startswith(
-            "No closed win-loss deals"))],
+            "No closed win-loss deals"))] + [n for n in [_date_note(corpus)] if n],
         basis=basis, customer_profile=profile,
         set_aside={leak.label: leak.reason for leak in learned.leaks.values()},
+        scorecard=learned.scorecard if learned.criteria else None,
     )
     if not doc.personas:
         doc.notes.append("No buyer personas: no customer roles in transcripts or tickets.")

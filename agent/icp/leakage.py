@@ -1,17 +1,24 @@
-"""Columns that leak the outcome: set aside before criteria are learned, with the reason.
+"""Columns that leak the outcome: set aside before criteria are learned, with the figures.
 
 A column leaks when it is written after the deal is decided, so it cannot describe a new
-prospect. Three general signs, each checked on the deals themselves:
+prospect. The guard's tests do not depend on how many distinct values a column has:
 
 - **filled for one outcome**: filled for most deals of one outcome and few of the other
-  (a won date, a churn reason, a rep's notes taken after the call);
-- **predicts almost perfectly**: most deals it fills have a value that is nearly always
-  won or nearly always lost (sales tags such as "Closed by …");
-- **named for the outcome or the aftermath**: a header about the last or latest activity,
-  a quality grade or the stage, or frequent values that name the outcome (closed, won,
-  lost, converted, churned).
+  (a won date, a churn reason, a rep's notes taken after the call;
+  ``retrieval/outcomes.fill_leak``, the same rule that keeps such a date from being the
+  split date);
+- **values that name the outcome**: frequent values such as "Closed by …", "Converted";
+- **a name that says it is recorded after contact**: the last or latest activity, a
+  quality grade, the stage or status;
+- **predicts too well alone**: the column's out-of-fold single-column AUC (5-fold target
+  encoding: each deal scored by its value's win rate in the other folds) is almost perfect
+  (``SOLO_AUC``), or far better (``FAR_BETTER``) than every other column together (the same
+  encodings summed as log-odds).
 
-``--use-column NAME`` brings a column back.
+The decision is made **once per dataset**, on the training part of the split the backtest
+uses (``agent/validate/split.py``), and the same set is used by ``icp draft``,
+``icp validate`` and its reference models, and so by every score. ``--use-column`` brings a
+column back; ``--drop-column`` sets one aside.
 """
 
 from __future__ import annotations
@@ -19,12 +26,21 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+import numpy as np
 
 from agent.icp.deals import Deal, label_of
+from retrieval.attributes import NOT_RECORDED
+from retrieval.outcomes import fill_leak
 
-FILL_RATIO, FILL_MIN = 3.0, 0.3
-PURE_RATE, PURE_SHARE, PURE_MIN_FILLED, PURE_MIN_SUPPORT = 0.9, 0.7, 0.2, 10
+SOLO_AUC = 0.95       # one column alone ranking deals this well is written after the outcome
+FAR_BETTER = 0.15     # ... or, ranking at FAR_BETTER_FLOOR or more, this much better than
+FAR_BETTER_FLOOR = 0.85  # every other column together (a strong legitimate column such as
+# "existing client" at 0.77 beside weak ones is a finding, not a leak)
+FOLDS, PRIOR, NUMERIC_BINS, SEED = 5, 10.0, 10, 11
+MIN_PER_OUTCOME = 30  # the AUC tests need this many training deals of each outcome
+MIN_SUPPORT = 5  # deals a value needs before its name counts as naming the outcome
 OUTCOME_WORDS = re.compile(r"\b(closed|won|lost|converted|churn(ed)?|cancell?ed|signed|"
                            r"disqualified|lost to|bought|purchased)\b", re.I)
 AFTERMATH_HEADER = re.compile(
@@ -43,35 +59,20 @@ class Leak:
                "brings it back)."
 
 
-def _fill(deals: list[Deal], name: str) -> tuple[float, float]:
-    won = [d for d in deals if d.won]
-    lost = [d for d in deals if not d.won]
+@dataclass
+class LeakDecision:
+    """The set-aside columns of one dataset, with each column's single-column AUC."""
 
-    def share(group: list[Deal]) -> float:
-        return sum(1 for d in group if name in d.values or name in d.numbers) / len(group) \
-            if group else 0.0
+    leaks: dict[str, Leak] = field(default_factory=dict)
+    solo_auc: dict[str, float] = field(default_factory=dict)  # attribute -> out-of-fold AUC
+    measured_on: int = 0  # training deals the guard looked at
+    notes: list[str] = field(default_factory=list)
 
-    return share(won), share(lost)
 
-
-def _purity(deals: list[Deal], name: str) -> tuple[float, float]:
-    """Share of deals filled, and share of those whose value is (nearly) always one outcome."""
-    tally: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    filled = 0
-    for d in deals:
-        items = d.values.get(name)
-        if not items:
-            continue
-        filled += 1
-        for item in set(items):
-            tally[item][0] += d.won
-            tally[item][1] += 1
-    if not filled:
-        return 0.0, 0.0
-    pure_values = {v for v, (w, n) in tally.items() if n >= PURE_MIN_SUPPORT
-                   and (w / n >= PURE_RATE or w / n <= 1 - PURE_RATE)}
-    pure = sum(1 for d in deals if set(d.values.get(name, ())) & pure_values)
-    return filled / len(deals), pure / filled
+def _fill(deals: list[Deal], filled: list[bool]) -> tuple[float, float]:
+    won = [f for d, f in zip(deals, filled, strict=True) if d.won]
+    lost = [f for d, f in zip(deals, filled, strict=True) if not d.won]
+    return (sum(won) / len(won) if won else 0.0), (sum(lost) / len(lost) if lost else 0.0)
 
 
 def _named_outcome(deals: list[Deal], name: str) -> str:
@@ -79,23 +80,16 @@ def _named_outcome(deals: list[Deal], name: str) -> str:
     for d in deals:
         for item in set(d.values.get(name, ())):
             counts[item] += 1
-    frequent = sorted((v for v, n in counts.items() if n >= PURE_MIN_SUPPORT),
+    frequent = sorted((v for v, n in counts.items() if n >= MIN_SUPPORT and v != NOT_RECORDED),
                       key=lambda v: -counts[v])
     return next((v for v in frequent if OUTCOME_WORDS.search(v)), "")
 
 
-def leak_reason(deals: list[Deal], name: str) -> str:
-    """Why ``name`` looks written after the outcome ("" when it does not)."""
-    won_fill, lost_fill = _fill(deals, name)
-    high, low = max(won_fill, lost_fill), min(won_fill, lost_fill)
-    if high >= FILL_MIN and (low == 0 or high / low >= FILL_RATIO):
-        return (f"filled for {won_fill:.0%} of won and {lost_fill:.0%} of lost deals: looks "
-                "like it is written after the outcome")
-    filled, pure = _purity(deals, name)
-    if filled >= PURE_MIN_FILLED and pure >= PURE_SHARE:
-        return (f"its values predict the outcome almost perfectly ({pure:.0%} of the deals it "
-                f"fills have a value that is {PURE_RATE:.0%}+ won or lost): looks like it is "
-                "written after the outcome")
+def rule_reason(deals: list[Deal], name: str) -> str:
+    """Why ``name`` looks written after the outcome by the fill, value and name tests."""
+    reason = fill_leak(*_fill(deals, [d.has(name) for d in deals]))
+    if reason:
+        return reason
     value = _named_outcome(deals, name)
     if value:
         return f"values such as '{value}' name the outcome: written after it"
@@ -105,15 +99,131 @@ def leak_reason(deals: list[Deal], name: str) -> str:
     return ""
 
 
-def find_leaks(deals: list[Deal], names: Iterable[str],
-               use_columns: Iterable[str] = ()) -> dict[str, Leak]:
-    """The attributes among ``names`` that leak the outcome, unless the user keeps them."""
-    keep = {u.strip().lower() for u in use_columns}
-    leaks = {}
-    for name in names:
-        if name.lower() in keep or label_of(name).lower() in keep:
+# --- out-of-fold single-column AUC ------------------------------------------------------
+
+def _levels(deals: list[Deal], name: str) -> list[list[str]]:
+    """Each deal's levels of one column: its values or list items, a decile bin of a
+    number, or "absent" (numbers are binned so a non-monotone effect still counts)."""
+    numbers = np.asarray([d.numbers[name] for d in deals if name in d.numbers], dtype=float)
+    edges = np.unique(np.quantile(numbers, np.linspace(0, 1, NUMERIC_BINS + 1)[1:-1])) \
+        if numbers.size else np.asarray([])
+    out = []
+    for d in deals:
+        if name in d.numbers:
+            out.append([f"bin{int(np.searchsorted(edges, d.numbers[name], side='right'))}"])
+        else:
+            out.append(list(dict.fromkeys(d.values.get(name) or ["\x00absent"])))
+    return out
+
+
+def _folds(n: int) -> np.ndarray:
+    return np.random.default_rng(SEED).permutation(n) % FOLDS
+
+
+def oof_log_odds(levels: list[list[str]], won: np.ndarray, folds: np.ndarray) -> np.ndarray:
+    """Each deal's out-of-fold smoothed log-odds of winning given its levels, minus the
+    base log-odds (0 = no information)."""
+    codes: dict[str, int] = {}
+    single = all(len(items) == 1 for items in levels)
+    if single:
+        index = np.asarray([codes.setdefault(items[0], len(codes)) for items in levels])
+    out = np.zeros(len(levels))
+    for k in range(FOLDS):
+        train, test = folds != k, folds == k
+        base = (won[train].sum() + 1) / (train.sum() + 2)
+        prior_logit = np.log(base / (1 - base))
+        if single:
+            n = np.bincount(index[train], minlength=len(codes)).astype(float)
+            w = np.bincount(index[train], weights=won[train], minlength=len(codes))
+            logit = np.log((w + PRIOR * base) / (n - w + PRIOR * (1 - base))) - prior_logit
+            out[test] = logit[index[test]]
             continue
-        reason = leak_reason(deals, name)
+        tally: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0])
+        for items, outcome in zip((levels[i] for i in np.flatnonzero(train)), won[train],
+                                  strict=True):
+            for item in items:
+                tally[item][0] += outcome
+                tally[item][1] += 1
+        for i in np.flatnonzero(test):
+            values = [np.log((tally[v][0] + PRIOR * base)
+                             / (tally[v][1] - tally[v][0] + PRIOR * (1 - base))) - prior_logit
+                      for v in levels[i]]
+            out[i] = float(np.mean(values))
+    return out
+
+
+def _auc(won: np.ndarray, scores: np.ndarray) -> float:
+    from sklearn.metrics import roc_auc_score  # heavy; only when deals are learned from
+
+    return float(roc_auc_score(won, scores))
+
+
+def decide(train: list[Deal], names: Iterable[str], use_columns: Iterable[str] = (),
+           drop_columns: Iterable[str] = ()) -> LeakDecision:
+    """The leak decision from the training deals, for the attributes ``names``."""
+    keep = {u.strip().lower() for u in use_columns}
+    drop = {u.strip().lower() for u in drop_columns}
+    decision = LeakDecision(measured_on=len(train))
+    names = sorted(set(names))
+
+    def named(name: str, words: set[str]) -> bool:
+        return name.lower() in words or label_of(name).lower() in words
+
+    candidates = []
+    for name in names:
+        if named(name, keep):
+            candidates.append(name)  # measured, never set aside
+            continue
+        if named(name, drop):
+            decision.leaks[name] = Leak(name, label_of(name), "set aside with --drop-column")
+            continue
+        reason = rule_reason(train, name)
         if reason:
-            leaks[name] = Leak(name, label_of(name), reason)
-    return leaks
+            decision.leaks[name] = Leak(name, label_of(name), reason)
+        else:
+            candidates.append(name)
+    for key in sorted({k for d in train for k in d.chunk.meta if k.startswith("date:")}):
+        reason = "" if named(key, keep) else fill_leak(
+            *_fill(train, [bool(d.chunk.meta.get(key)) for d in train]))
+        if reason:
+            decision.leaks[key] = Leak(key, label_of(key), reason)
+    won = np.asarray([d.won for d in train], dtype=float)
+    wins = int(won.sum())
+    if min(wins, len(train) - wins) < MIN_PER_OUTCOME or not candidates:
+        if candidates:
+            decision.notes.append(
+                f"The single-column AUC test needs {MIN_PER_OUTCOME} training deals of each "
+                f"outcome ({wins} won, {len(train) - wins} not): not run.")
+        return decision
+    folds = _folds(len(train))
+    encoded = {name: oof_log_odds(_levels(train, name), won, folds) for name in candidates}
+    for name, scores in encoded.items():
+        decision.solo_auc[name] = round(_auc(won, scores), 4)
+    solo = [n for n in candidates if decision.solo_auc[n] >= SOLO_AUC and not named(n, keep)]
+    for name in solo:
+        decision.leaks[name] = Leak(name, label_of(name), (
+            f"alone it ranks the training deals at AUC {decision.solo_auc[name]:.2f} out of "
+            "fold (almost perfectly): looks like it is written after the outcome"))
+    rest = [n for n in candidates if n not in solo]
+    if len(rest) >= 2:
+        total = sum(encoded[n] for n in rest)
+        for name in rest:
+            others = _auc(won, total - encoded[name])
+            single = decision.solo_auc[name]
+            if single >= FAR_BETTER_FLOOR and single - others >= FAR_BETTER \
+                    and not named(name, keep):
+                decision.leaks[name] = Leak(name, label_of(name), (
+                    f"alone it ranks the training deals at AUC {single:.2f} out of fold, "
+                    f"far better than every other column together ({others:.2f}): looks "
+                    "like it is written after the outcome"))
+    return decision
+
+
+def find_leaks(deals: list[Deal], names: Iterable[str], use_columns: Iterable[str] = (),
+               drop_columns: Iterable[str] = ()) -> LeakDecision:
+    """The leak decision for a dataset: measured on the training part of the backtest's
+    split of ``deals``, so the draft and the backtest set aside the same columns."""
+    from agent.validate.split import split_deals  # the split is the backtest's own
+
+    train = split_deals(deals).train
+    return decide(train, names, use_columns, drop_columns)

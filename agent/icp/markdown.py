@@ -21,6 +21,40 @@ def _criteria(title: str, items: list[Criterion]) -> list[str]:
     return lines + [""]
 
 
+def _line(c: Criterion) -> str:
+    interval = (f" [{c.win_rate_low:.0%}–{c.win_rate_high:.0%}]"
+                if c.win_rate_low is not None and c.win_rate_high is not None else "")
+    rate = f"{c.win_rate:.0%}" if c.win_rate is not None else "?"
+    return (f"| {c.points:+d} | {c.label or c.attribute} = {', '.join(c.values)} | {rate}"
+            f"{interval} | {c.support} | {c.lift if c.lift is not None else '?'} | "
+            f"{c.q_value if c.q_value is not None else '?'} |")
+
+
+def _scorecard(doc: ICPDocument) -> list[str]:
+    card = doc.scorecard
+    assert card is not None
+    scored = [c for c in doc.criteria if c.points is not None]
+    tiers = ", ".join(f"{t} ≥ {v:g}" for t, v in card.tiers.items())
+    rates = ", ".join(f"{t} {r:.0%}" for t, r in card.tier_win_rates.items())
+    lines = ["## Scorecard", "",
+             f"_Each line adds its points to a prospect's total ({card.points_to_double} "
+             "points double the odds of a win); a value not listed, and anything unknown, "
+             f"adds 0. The total becomes a 0-100 score by its rank among the {card.deals} "
+             f"training deals; tiers: {tiers} (training win rates {rates}). Points from a "
+             "regularised logistic regression over every attribute's values._", ""]
+    header = ["| points | value | win rate [95%] | deals | lift | q |",
+              "|---:|---|---|---:|---:|---:|"]
+    for title, group in (("Criteria: these win more", [c for c in scored if c.points > 0]),
+                         ("Deprioritise: these win less", [c for c in scored if c.points < 0])):
+        if group:
+            lines += [f"### {title}", "", *header, *(_line(c) for c in group), ""]
+            for c in group[:5]:
+                lines.append(f"- {c.label or c.attribute} = {', '.join(c.values)}:")
+                lines += [_cite(e) for e in c.evidence[:1]]
+            lines.append("")
+    return lines
+
+
 def render(doc: ICPDocument) -> str:
     version = doc.version or "{version}"
     lines = [f"# Ideal customer profile v{version}", "",
@@ -31,10 +65,13 @@ def render(doc: ICPDocument) -> str:
                   "differences below to be trusted (see the notes for the numbers).", ""]
     if doc.summary:
         lines += [doc.summary, ""]
-    firmo = [c for c in doc.criteria if c.kind in ("firmographic", "technographic")]
-    lines += _criteria("Firmographic and technographic criteria", firmo)
-    lines += _criteria("Criteria from the other columns",
-                       [c for c in doc.criteria if c.kind == "attribute"])
+    if doc.scorecard is not None:
+        lines += _scorecard(doc)
+    else:
+        firmo = [c for c in doc.criteria if c.kind in ("firmographic", "technographic")]
+        lines += _criteria("Firmographic and technographic criteria", firmo)
+        lines += _criteria("Criteria from the other columns",
+                           [c for c in doc.criteria if c.kind == "attribute"])
     if doc.customer_profile:
         lines += ["## Profile of current customers", "",
                   "_Shares of current customers (reviewers and won accounts) with each value, "

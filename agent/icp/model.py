@@ -6,6 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from agent.icp.scorecard import Scorecard
 from retrieval.mining.models import Evidence
 
 CriterionKind = Literal["firmographic", "technographic", "attribute", "pain", "trigger",
@@ -25,13 +26,21 @@ class Criterion(BaseModel):
     support: int = Field(ge=0, description="deals (or statements) behind the criterion")
     wins: int | None = None
     win_rate: float | None = None
+    win_rate_low: float | None = Field(default=None, description="Wilson 95% interval")
+    win_rate_high: float | None = None
     baseline_win_rate: float | None = None
     lift: float | None = None
     p_value: float | None = Field(default=None, description="Fisher's exact test p-value")
     q_value: float | None = Field(default=None, description="Benjamini-Hochberg q-value "
                                   "over every value tested")
     confidence: Confidence = "low"
+    points: int | None = Field(default=None, description="scorecard points a prospect with "
+                               "this value gets (None: not a scorecard line)")
     evidence: list[Evidence] = Field(min_length=1)
+
+    @property
+    def significant(self) -> bool:
+        return self.q_value is not None and self.q_value < 0.05
 
 
 class PainPoint(BaseModel):
@@ -97,6 +106,9 @@ class ICPDocument(BaseModel):
     customer_profile: list[ProfileShare] = []
     set_aside: dict[str, str] = Field(default={}, description="columns that leak the "
                                       "outcome -> why")
+    scorecard: Scorecard | None = Field(default=None, description="how points become a "
+                                        "score, a tier and a win rate (None: an ICP drafted "
+                                        "before the scorecard, scored by matched criteria)")
     grounding: Grounding = Grounding()
 
     def all_evidence(self) -> list[Evidence]:

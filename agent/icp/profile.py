@@ -17,6 +17,7 @@ from agent.icp.bands import band_of, fixed_bands
 from agent.icp.deals import label_of, metadata_key, row_attributes
 from agent.icp.model import ProfileShare
 from agent.icp.stats import wilson
+from retrieval.attributes import NOT_RECORDED
 from retrieval.corpus import Corpus
 
 MIN_COUNT = 3
@@ -60,6 +61,8 @@ def customer_profile(corpus: Corpus) -> tuple[list[ProfileShare], list[str]]:
             if band is not None:
                 values[name] = [band.label]
         for name, items in values.items():
+            if items == [NOT_RECORDED]:  # a share of customers says nothing about blanks
+                continue
             known[name] += 1
             counts[name].update(set(items))
     shares: list[ProfileShare] = []

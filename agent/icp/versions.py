@@ -74,6 +74,10 @@ def load_file(path: Path) -> ICPDocument:
         raise VersionError(f"{path}: not a readable ICP document ({exc})") from exc
 
 
+def _pts(points: int | None) -> str:
+    return "none" if points is None else f"{points:+d}"
+
+
 def diff(a: ICPDocument, b: ICPDocument) -> list[str]:
     """What changed from ``a`` to ``b``, one line per change."""
     lines: list[str] = []
@@ -81,11 +85,17 @@ def diff(a: ICPDocument, b: ICPDocument) -> list[str]:
         old = {(c.attribute, tuple(c.values)): c for c in getattr(a, group)}
         new = {(c.attribute, tuple(c.values)): c for c in getattr(b, group)}
         for key in sorted(new.keys() - old.keys()):
-            lines.append(f"+ {group}: {new[key].statement}")
+            points = "" if new[key].points is None else f" ({_pts(new[key].points)} points)"
+            lines.append(f"+ {group}: {new[key].statement}{points}")
         for key in sorted(old.keys() - new.keys()):
-            lines.append(f"- {group}: {old[key].statement}")
+            points = "" if old[key].points is None else f" (was {_pts(old[key].points)} points)"
+            lines.append(f"- {group}: {old[key].statement}{points}")
         for key in sorted(old.keys() & new.keys()):
-            if old[key].statement != new[key].statement:
+            before, after = old[key].points, new[key].points
+            if before != after and (before is not None or after is not None):
+                lines.append(f"~ {group}: {new[key].label or key[0]} = {', '.join(key[1])}: "
+                             f"{_pts(before)} -> {_pts(after)} points")
+            elif old[key].statement != new[key].statement:
                 lines.append(f"~ {group}: {old[key].statement}  ->  {new[key].statement}")
     for group, name in (("pain_points", "label"), ("personas", "role")):
         old_names = {getattr(x, name) for x in getattr(a, group)}

@@ -47,12 +47,14 @@ def render_validation(report: ValidationReport, fragment: bool = False) -> str:
         "<table><tr><th>model</th><th>AUC</th><th>95% interval</th></tr>"
         f"<tr><td>the ICP's fit score</td><td>{auc}</td><td>{interval or '–'}</td></tr>",
     ]
-    if report.reference_auc is not None:
-        r_low, r_high = report.reference_auc_ci
-        parts.append(f"<tr><td>reference: logistic regression on the same columns</td>"
-                     f"<td>{report.reference_auc:.3f}</td><td>"
-                     + ("–" if r_low is None else f"[{r_low:.3f}, {r_high:.3f}]")
-                     + "</td></tr>")
+    for name, value, (r_low, r_high) in (
+            ("logistic regression", report.reference_auc, report.reference_auc_ci),
+            ("gradient boosting", report.boosting_auc, report.boosting_auc_ci)):
+        if value is not None:
+            parts.append(f"<tr><td>reference: {name} on the same columns</td>"
+                         f"<td>{value:.3f}</td><td>"
+                         + ("–" if r_low is None else f"[{r_low:.3f}, {r_high:.3f}]")
+                         + "</td></tr>")
     parts.append("</table>")
     parts += ["<h2>Win rate per tier</h2>", _tier_rows(report.tiers)]
     shown = [r for r in report.tiers if r.deals]
@@ -62,8 +64,11 @@ def render_validation(report: ValidationReport, fragment: bool = False) -> str:
         series = [("the ICP's fit score", [tuple(p) for p in report.gain_curve]),
                   ("chance", [(0.0, 0.0), (1.0, 1.0)])]
         if report.reference_gain_curve:
-            series.insert(1, ("reference model", [tuple(p) for p in
-                                                   report.reference_gain_curve]))
+            series.insert(1, ("logistic regression", [tuple(p) for p in
+                                                       report.reference_gain_curve]))
+        if report.boosting_gain_curve:
+            series.insert(1, ("gradient boosting", [tuple(p) for p in
+                                                     report.boosting_gain_curve]))
         parts += ["<h2>Gain</h2>",
                   f"<p>Tiers A+B hold {_pct(report.gain.get('share_of_wins', 0))} of the wins "
                   f"in {_pct(report.gain.get('share_of_deals', 0))} of the deals.</p>"
@@ -83,10 +88,15 @@ def render_validation(report: ValidationReport, fragment: bool = False) -> str:
                   _tier_rows(report.drift.after)]
     if report.criteria:
         lifts = sorted(report.criteria, key=lambda c: -c.lift)
-        top = max(c.lift for c in lifts) or 1.0
-        parts += ["<h2>Lift of each criterion (learned on the training deals)</h2>",
-                  bars("lift per criterion", [f"{c.label}: {c.value}" for c in lifts],
-                       [(c.lift, c.lift, c.lift) for c in lifts], "x", scale=top)]
+        top = max(max(c.lift_high or c.lift for c in lifts), 1.0)
+        parts += ["<h2>Lift of each scorecard line (learned on the training deals, with "
+                  "its 95% interval)</h2>",
+                  bars("lift per line", [f"{c.label}: {c.value}"
+                                         + (f" ({c.points:+d} points)" if c.points else "")
+                                         for c in lifts],
+                       [(c.lift, c.lift_low if c.lift_low is not None else c.lift,
+                         c.lift_high if c.lift_high is not None else c.lift) for c in lifts],
+                       "x", scale=top)]
     if report.set_aside:
         parts += ["<h2>Columns set aside (they leak the outcome)</h2><ul>"]
         parts += [f"<li><b>{escape(k)}</b>: {escape(v)}</li>"

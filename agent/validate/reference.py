@@ -1,16 +1,18 @@
-"""A generic reference model beside the ICP: logistic regression on the same attributes.
+"""Two generic reference models beside the ICP, on the same split and columns.
 
-It sees exactly what the criteria learner sees (the same deals, bands and set-aside
-columns) with every value one-hot encoded, so users can tell how much of the signal the
-readable criteria capture.
+- a logistic regression that sees exactly what the scorecard learner sees (the same deals,
+  bands and set-aside columns) with every value one-hot encoded;
+- gradient boosting (a black box) on the raw columns: numbers unbanded, categories native.
+
+Users can tell how much of the signal the readable scorecard captures.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
-from agent.icp.bands import Band, band_of
-from agent.icp.deals import Deal, metadata_key
+from agent.icp.bands import Band
+from agent.icp.deals import Deal
 
 
 def features(deal: Deal, bands: Mapping[str, list[Band]],
@@ -23,7 +25,7 @@ def features(deal: Deal, bands: Mapping[str, list[Band]],
     for name, number in deal.numbers.items():
         if name in skip or name not in bands:
             continue
-        band = band_of(number, bands[name], metadata_key(name))
+        band = next((b for b in bands[name] if b.holds(number)), None)
         if band is not None:
             row[f"{name}={band.label}"] = 1.0
     return row
@@ -45,3 +47,65 @@ def reference_scores(train: list[Deal], test: list[Deal], bands: Mapping[str, li
     model.fit(x_train, [d.won for d in train])
     x_test = vectorizer.transform([features(d, bands, skip) for d in test])
     return [100.0 * p for p in model.predict_proba(x_test)[:, 1]]
+
+
+def _columns(deals: list[Deal], skip: frozenset[str]) -> tuple[list[str], list[str], list[str]]:
+    numbers = sorted({n for d in deals for n in d.numbers} - skip)
+    singles, lists = [], []
+    for name in sorted({n for d in deals for n in d.values} - skip - set(numbers)):
+        (lists if any(len(d.values.get(name, ())) > 1 for d in deals) else singles).append(name)
+    return numbers, singles, lists
+
+
+def boosting_scores(train: list[Deal], test: list[Deal],
+                    skip: frozenset[str]) -> list[float] | None:
+    """Win probabilities (0-100) from gradient boosting (scikit-learn
+    ``HistGradientBoostingClassifier``) on the same columns: numbers as they are (missing
+    as missing), categories as native categories, list items as flags."""
+    import numpy as np
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    if len({d.won for d in train}) < 2 or not test:
+        return None
+    numbers, singles, lists = _columns(train, skip)
+    codes: dict[str, dict[str, int]] = {}
+    for name in singles:
+        counts: dict[str, int] = {}
+        for d in train:
+            for v in d.values.get(name, ()):
+                counts[v] = counts.get(v, 0) + 1
+        top = sorted(counts, key=lambda v: -counts[v])[:250]  # the estimator's limit
+        codes[name] = {v: i for i, v in enumerate(top)}
+    items = {name: sorted({v for d in train for v in d.values.get(name, ())})[:200]
+             for name in lists}
+
+    def matrix(deals: list[Deal]) -> np.ndarray:
+        width = len(numbers) + len(singles) + sum(len(v) for v in items.values())
+        x = np.full((len(deals), width), np.nan)
+        for i, d in enumerate(deals):
+            col = 0
+            for name in numbers:
+                if name in d.numbers:
+                    x[i, col] = d.numbers[name]
+                col += 1
+            for name in singles:
+                value = (d.values.get(name) or [None])[0]
+                if value is not None:
+                    x[i, col] = codes[name].get(value, len(codes[name]))
+                col += 1
+            for name in lists:
+                present = set(d.values.get(name, ()))
+                for item in items[name]:
+                    x[i, col] = float(item in present)
+                    col += 1
+        return x
+
+    x_train = matrix(train)
+    if x_train.shape[1] == 0:
+        return None
+    categorical = [False] * len(numbers) + [True] * len(singles) + [False] * (
+        x_train.shape[1] - len(numbers) - len(singles))
+    model = HistGradientBoostingClassifier(categorical_features=np.asarray(categorical),
+                                           random_state=0)
+    model.fit(x_train, [d.won for d in train])
+    return [100.0 * p for p in model.predict_proba(matrix(test))[:, 1]]

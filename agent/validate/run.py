@@ -14,11 +14,12 @@ from datetime import UTC, datetime
 from pydantic import BaseModel, Field
 from scipy.stats import fisher_exact
 
-from agent.fit.rows import classify_row
-from agent.fit.score import Scorer, Thresholds
-from agent.icp.criteria import learn
-from agent.icp.deals import Deal
-from agent.icp.model import ICPDocument
+from agent.fit.rows import RowFacts, judge_row
+from agent.fit.score import Scored, Scorer, Thresholds
+from agent.icp.criteria import attribute_names, learn
+from agent.icp.deals import Deal, duplicates_note, metadata_key, unique_deals
+from agent.icp.leakage import find_leaks
+from agent.icp.model import Criterion, ICPDocument
 from agent.validate.metrics import (
     CalibrationResult,
     TierResult,
@@ -27,7 +28,7 @@ from agent.validate.metrics import (
     gain_curve,
     tier_table,
 )
-from agent.validate.reference import reference_scores
+from agent.validate.reference import boosting_scores, reference_scores
 from agent.validate.split import Split, since, split_deals
 
 NEUTRAL = 50.0  # a deal nothing in the ICP bears on ranks in the middle
@@ -43,6 +44,9 @@ class CriterionLift(BaseModel):
     lift: float
     win_rate: float
     support: int
+    lift_low: float | None = None   # the win rate's Wilson interval over the baseline
+    lift_high: float | None = None
+    points: int | None = None
 
 
 class Drift(BaseModel):
@@ -65,6 +69,9 @@ class ValidationReport(BaseModel):
     auc_ci: list[float | None]
     reference_auc: float | None = None
     reference_auc_ci: list[float | None] = [None, None]
+    boosting_auc: float | None = None
+    boosting_auc_ci: list[float | None] = [None, None]
+    boosting_gain_curve: list[list[float]] = []
     tiers: list[TierResult]
     gain: dict[str, float] = {}
     gain_curve: list[list[float]] = []
@@ -83,22 +90,48 @@ def _num(x: float) -> float | None:
 
 def score_deals(deals: list[Deal], icp: ICPDocument,
                 thresholds: Thresholds) -> tuple[list[float], list[str]]:
-    """Each deal's fit score (neutral when nothing bears on it) and tier."""
+    """Each deal's fit score (neutral when nothing bears on it) and tier, from its own
+    columns with the row scorer; each criterion is judged once per distinct value and each
+    combination of verdicts scored once (held-out deals repeat values)."""
     scores, tiers = [], []
-    scorer = Scorer(icp.criteria + icp.triggers, thresholds)
+    lines = icp.criteria + icp.triggers
+    scorer = Scorer(lines, thresholds, icp.scorecard)
+    keys = [metadata_key(c.attribute) for c in lines]
+    exclusion_keys = [metadata_key(c.attribute) for c in icp.exclusions]
+    judged: dict[tuple[object, ...], str] = {}
+    scored: dict[tuple[tuple[str, ...], bool], Scored] = {}
+
+    def result(group: int, n: int, criterion: Criterion, key: str, facts: RowFacts) -> str:
+        memo = (group, n, repr(facts.meta.get(key)), repr(facts.meta.get(key + "_raw")))
+        found = judged.get(memo)
+        if found is None:
+            found = judged[memo] = judge_row(criterion, facts).result
+        return found
+
     for deal in deals:
-        fit = classify_row(deal.chunk.meta, icp, thresholds, scorer=scorer)
-        scores.append(NEUTRAL if fit.score is None else float(fit.score))
+        facts = RowFacts(deal.chunk.meta)
+        results = tuple(result(0, n, c, keys[n], facts) for n, c in enumerate(lines))
+        excluded = any(result(1, n, c, exclusion_keys[n], facts) == "excluded"
+                       for n, c in enumerate(icp.exclusions))
+        fit = scored.get((results, excluded))
+        if fit is None:
+            fit = scored[(results, excluded)] = scorer.score(list(results), excluded)
+        exact = fit.exact if fit.exact is not None else fit.score
+        scores.append(NEUTRAL if exact is None else float(exact))
         tiers.append(fit.tier)
     return scores, tiers
 
 
-
-
 def _lifts(icp: ICPDocument) -> list[CriterionLift]:
+    def ratio(x: float | None, base: float | None) -> float | None:
+        return round(x / base, 3) if x is not None and base else None
+
     return [CriterionLift(statement=c.statement, label=c.label or c.attribute,
                           value=", ".join(c.values), kind=c.kind, lift=c.lift or 0.0,
-                          win_rate=c.win_rate or 0.0, support=c.support)
+                          win_rate=c.win_rate or 0.0, support=c.support,
+                          lift_low=ratio(c.win_rate_low, c.baseline_win_rate),
+                          lift_high=ratio(c.win_rate_high, c.baseline_win_rate),
+                          points=c.points)
             for c in icp.criteria + icp.exclusions if c.lift is not None]
 
 
@@ -107,7 +140,7 @@ def _interval(x: tuple[float, float, float]) -> tuple[float | None, list[float |
 
 
 def verdict_text(auc: float | None, ci: list[float | None], tiers: list[TierResult],
-                 reference: float | None) -> str:
+                 reference: float | None, boosting: float | None = None) -> str:
     if auc is None or ci[0] is None or ci[1] is None:
         return ("cannot be measured: the held-out deals are all of one outcome "
                 "(or there are none)")
@@ -123,8 +156,16 @@ def verdict_text(auc: float | None, ci: list[float | None], tiers: list[TierResu
     else:
         text = (f"no better than chance: {numbers} (the interval includes 0.5); do not "
                 "prioritise prospects with it")
-    if reference is not None:
-        text += f". A generic logistic regression on the same columns gets AUC {reference:.2f}"
+    refs = [(name, value) for name, value in (("logistic regression", reference),
+                                              ("gradient boosting", boosting))
+            if value is not None]
+    if refs:
+        text += ". Generic models on the same columns: " + ", ".join(
+            f"{name} {value:.2f}" for name, value in refs)
+        best = max(value for _, value in refs)
+        if ci[0] > 0.5:
+            text += (f" (the readable scorecard is within {best - auc:.2f} of the best)"
+                     if best - auc > 0.005 else " (the readable scorecard ranks as well)")
     fewest = min(sum(t.wins for t in tiers), sum(t.deals - t.wins for t in tiers))
     if fewest < MIN_OUTCOME_HELD_OUT:
         text = (f"too few held-out deals to judge ({fewest} of the rarer outcome; "
@@ -133,12 +174,19 @@ def verdict_text(auc: float | None, ci: list[float | None], tiers: list[TierResu
 
 
 def backtest(deals: list[Deal], thresholds: Thresholds | None = None,
-             test_share: float = 0.3, use_columns: tuple[str, ...] = ()) -> ValidationReport:
-    """Learn criteria on the older deals, score the newer ones, measure the ranking."""
+             test_share: float = 0.3, use_columns: tuple[str, ...] = (),
+             drop_columns: tuple[str, ...] = ()) -> ValidationReport:
+    """Learn criteria on the older deals, score the newer ones, measure the ranking.
+
+    Exact duplicate deals count once (so no copy sits on both sides of the split); the
+    columns set aside are the dataset's one leak decision, the same as the draft's."""
     t = thresholds or Thresholds()
+    deals, duplicates = unique_deals(deals)
+    decision = find_leaks(deals, attribute_names(deals), use_columns, drop_columns)
     split = split_deals(deals, test_share)
-    learned = learn(split.train, use_columns)
-    icp = ICPDocument(criteria=learned.criteria, exclusions=learned.exclusions)
+    learned = learn(split.train, use_columns, decision)
+    icp = ICPDocument(criteria=learned.criteria, exclusions=learned.exclusions,
+                      scorecard=learned.scorecard)
     won = [d.won for d in split.test]
     scores, tiers = score_deals(split.test, icp, t)
     auc, ci = _interval(auc_interval(scores, won))
@@ -147,8 +195,13 @@ def backtest(deals: list[Deal], thresholds: Thresholds | None = None,
                                  frozenset(learned.leaks))
     ref_auc, ref_ci = _interval(auc_interval(reference, won)) if reference else (None,
                                                                                 [None, None])
+    boosting = boosting_scores(split.train, split.test, frozenset(learned.leaks))
+    gbm_auc, gbm_ci = _interval(auc_interval(boosting, won)) if boosting else (None,
+                                                                              [None, None])
     good = [r for r in tier_rows if r.tier in GOOD]
     notes = [n for n in learned.notes if n.startswith(("Only ", "No closed"))]
+    if duplicates:
+        notes.append(duplicates_note(duplicates, len(deals) + duplicates))
     if not learned.criteria and not learned.exclusions:
         notes.append("No criteria were learned from the training deals: every held-out deal "
                      "scores the same.")
@@ -156,7 +209,9 @@ def backtest(deals: list[Deal], thresholds: Thresholds | None = None,
         mode="backtest", created_at=datetime.now(UTC).isoformat(timespec="seconds"),
         split=split.how, train_deals=len(split.train), test_deals=len(split.test),
         test_wins=sum(won), auc=auc, auc_ci=ci, reference_auc=ref_auc,
-        reference_auc_ci=ref_ci, tiers=tier_rows,
+        reference_auc_ci=ref_ci, boosting_auc=gbm_auc, boosting_auc_ci=gbm_ci,
+        boosting_gain_curve=[list(p) for p in gain_curve(boosting, won)] if boosting else [],
+        tiers=tier_rows,
         gain={"share_of_wins": round(sum(r.share_of_wins for r in good), 4),
               "share_of_deals": round(sum(r.share_of_deals for r in good), 4)},
         gain_curve=[list(p) for p in gain_curve(scores, won)],
@@ -164,7 +219,7 @@ def backtest(deals: list[Deal], thresholds: Thresholds | None = None,
         calibration=calibration(scores, won),
         criteria=_lifts(icp), notes=notes,
         set_aside={leak.label: leak.reason for leak in learned.leaks.values()},
-        verdict=verdict_text(auc, ci, tier_rows, ref_auc),
+        verdict=verdict_text(auc, ci, tier_rows, ref_auc, gbm_auc),
     )
 
 

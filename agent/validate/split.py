@@ -30,8 +30,10 @@ def split_deals(deals: list[Deal], test_share: float = 0.3, seed: int = SEED) ->
         train = [d for d in ordered if d.date < boundary]
         test = [d for d in ordered if d.date >= boundary]
         undated = len(deals) - len(dated)
-        return Split(train, test, f"time split: trained on {len(train)} deals closed before "
-                     f"{boundary}, tested on {len(test)} closed on or after it"
+        columns = sorted({str(d.chunk.meta.get("date_column", "")) for d in dated} - {""})
+        on = f" on {', '.join(columns)}" if columns else ""
+        return Split(train, test, f"time split{on}: trained on {len(train)} deals dated before "
+                     f"{boundary}, tested on {len(test)} dated on or after it"
                      + (f" ({undated} undated deals left out)" if undated else ""))
     rng = random.Random(seed)
     train, test = [], []

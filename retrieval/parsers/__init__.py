@@ -6,13 +6,12 @@ columns present) so a bad file fails before anything is written, then streams re
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from retrieval.aliases import describe_aliases
-from retrieval.columns import SAMPLE_ROWS, Role
+from retrieval.columns import Role
 from retrieval.errors import IngestError
 from retrieval.fields import split_front_matter
 from retrieval.mapping import ColumnMapping
@@ -27,6 +26,7 @@ from retrieval.parsers.transcripts import (
 )
 from retrieval.parsers.winloss import winloss_note, winloss_rows
 from retrieval.records import EvidenceRecord, Kind, Outcome, RowProblem
+from retrieval.sample import headers_of, spread_sample
 from retrieval.schema import TableSchema, build_schema
 from retrieval.tables import TABLE_SUFFIXES, iter_rows, json_records, json_rows, load_json
 from retrieval.textio import read_text
@@ -121,9 +121,21 @@ def _repaired(path: Path, schema: TableSchema, rows: Iterator[tuple[int, dict]],
                      f"{shown}); moved back by their labels ({labels})")
 
 
+def _second_pass(path: Path, data: object, problems: list[RowProblem]
+                 ) -> Iterator[tuple[int, dict]]:
+    """The rows again, from the start, for the records (the first pass only profiled)."""
+    if data is not None:
+        rows = json_rows(path, json_records(path, data), problems)
+    else:
+        rows = iter_rows(path, problems)
+    return ((n, unwrap_ticket(row)) for n, row in rows)
+
+
 def _parse_table(path: Path, kind: Kind | None,
                  mapping: ColumnMapping | None = None) -> ParsedSource:
     problems: list[RowProblem] = []
+    profiling: list[RowProblem] = []  # the first pass's problems; the second reports them
+    data: object = None
     if path.suffix.lower() == ".json":
         data = load_json(path)
         if kind in (None, Kind.TRANSCRIPT) and _json_transcript(data):
@@ -131,17 +143,18 @@ def _parse_table(path: Path, kind: Kind | None,
             return ParsedSource(path, Kind.TRANSCRIPT, transcript_records(path, turns, meta))
         if kind == Kind.TRANSCRIPT:
             raise IngestError(str(path), "no speaker turns ({speaker, content}) in this JSON")
-        rows: Iterator[tuple[int, dict]] = json_rows(path, json_records(path, data), problems)
+        rows: Iterator[tuple[int, dict]] = json_rows(path, json_records(path, data), profiling)
     else:
         if kind == Kind.TRANSCRIPT:
             raise IngestError(str(path), "transcripts must be JSON, VTT, SRT or text files")
-        rows = iter_rows(path, problems)
+        rows = iter_rows(path, profiling)
     rows = ((n, unwrap_ticket(row)) for n, row in rows)
-    peek = list(itertools.islice(rows, SAMPLE_ROWS))
+    peek, total = spread_sample(rows)  # a first pass over the whole file
     if not peek:
         raise IngestError(str(path), "no data rows")
-    headers = list(dict.fromkeys(k for _, row in peek for k in row))
+    headers = headers_of(peek)
     schema = build_schema(headers, [row for _, row in peek], mapping, str(path))
+    schema.rows_read = total
     if kind is None and mapping is not None and mapping.kind:
         kind = Kind(mapping.kind)
     kind = kind or _table_kind(path, schema, peek)
@@ -160,7 +173,8 @@ def _parse_table(path: Path, kind: Kind | None,
         raise IngestError(str(path), "no answer text column for review data (free-text "
                           "columns such as 'Pros', 'Cons', 'What do you like best?')")
     notes: list[str] = []
-    all_rows = _repaired(path, schema, itertools.chain(peek, rows), problems, notes)
+    all_rows = _repaired(path, schema, _second_pass(path, data if path.suffix.lower() == ".json"
+                                                    else None, problems), problems, notes)
     make = {Kind.WINLOSS: winloss_rows, Kind.TICKET: ticket_rows, Kind.REVIEW: review_rows}[kind]
     return ParsedSource(path, kind, make(path, schema, all_rows, problems), problems,
                         schema.columns(Role.EMPTY), schema=schema, notes=notes)
