@@ -2,7 +2,8 @@
 own columns, against a naive pandas row-by-row loop doing the same judging.
 
 The list is generated (company, website, industry, employees, country, tech stack, lead
-source, plan, region, notes) and the ICP has criteria on six of those columns. Each side
+source, plan, region, notes) and the ICP is a points scorecard learned from generated
+deals over six of those columns. Each side
 runs in its own process, so its peak memory is its own.
 
 - icp:      ``agent.batch.score_list.score_list`` (streamed CSV in and out, column roles
@@ -53,28 +54,49 @@ def write_list(path: Path, rows: int, seed: int = 5) -> None:
 
 
 def icp_document():  # type: ignore[no-untyped-def]
-    from agent.icp.model import Criterion, ICPDocument
-    from retrieval.mining.models import Evidence
+    """A scorecard ICP learned (``agent.icp.criteria.learn``) from 5,000 generated deals over
+    the list's columns, with planted effects on industry, size, country, stack, lead source
+    and plan, and one exclusion (Dynamics users almost never buy)."""
+    from agent.icp.criteria import learn
+    from agent.icp.deals import deal_of
+    from agent.icp.model import ICPDocument
+    from retrieval.corpus import EvidenceChunk
 
-    ev = [Evidence(source_id="deals.csv#row=2", quote="Acme: won deal.")]
+    rng = random.Random(3)
+    deals = []
+    for i in range(5000):
+        industry = rng.choice(["software", "retail", "logistics", "healthcare", "education",
+                               "finance"])
+        employees = rng.choice([12, 45, 120, 300, 800, 2500, 9000])
+        stack = rng.sample(["Salesforce", "HubSpot", "Snowflake", "Outreach", "Gong",
+                            "Dynamics"], rng.randint(1, 3))
+        source = rng.choice(["Referral", "Webinar", "Paid Search", "Event"])
+        plan = rng.choice(["Free", "Pro", "Enterprise"])
+        country = rng.choice(["United States", "Canada", "Germany", "United Kingdom", "India"])
+        logit = -1.0 + 0.8 * (industry == "software") + 0.7 * (200 <= employees < 1000) \
+            + 0.4 * (country == "United States") + 0.6 * ("Salesforce" in stack) \
+            + 0.7 * (source == "Referral") - 0.6 * (plan == "Free")
+        won = "Dynamics" not in stack and rng.random() < 1 / (1 + 2.718281828 ** -logit)
+        meta = {"kind": "winloss", "chunk_index": 0, "outcome": "won" if won else "lost",
+                "industry": industry, "employees": employees, "country": country,
+                "technologies": "; ".join(stack), "attr:Lead Source": source,
+                "attr:Plan": plan, "source_id": f"deals.csv#row={i + 2}"}
+        deals.append(deal_of(EvidenceChunk(f"c{i:06d}", f"Deal {i}: {meta['outcome']}.", meta)))
+    learned = learn(deals)
+    return ICPDocument(version=1, criteria=learned.criteria, exclusions=learned.exclusions,
+                       scorecard=learned.scorecard)
 
-    def c(attribute: str, values: list[str], kind: str = "firmographic",
-          band: list[float | None] | None = None) -> Criterion:
-        return Criterion(attribute=attribute, values=values, kind=kind, statement=attribute,
-                         support=50, confidence="high", evidence=ev, band=band)
 
-    return ICPDocument(version=1, criteria=[
-        c("industry", ["software"]), c("size", ["200-999"]), c("country", ["United States"]),
-        c("technology", ["Salesforce"], "technographic"),
-        c("attr:Lead Source", ["Referral"], "attribute"),
-        c("attr:Plan", ["Enterprise"], "attribute"),
-    ], exclusions=[c("technology", ["Dynamics"], "exclusion")])
+def load_icp(source: Path):  # type: ignore[no-untyped-def]
+    from agent.icp.model import ICPDocument
+
+    return ICPDocument.model_validate_json(source.with_name("icp.json").read_text("utf-8"))
 
 
 def run_icp(source: Path, out: Path) -> dict[str, object]:
     from agent.batch.score_list import score_list
 
-    summary = score_list(source, out, icp_document())
+    summary = score_list(source, out, load_icp(source))
     return {"rows": summary.rows, "tiers": summary.tiers}
 
 
@@ -86,7 +108,7 @@ def run_naive(source: Path, out: Path) -> dict[str, object]:
 
     frame = pd.read_csv(source, dtype=str, keep_default_na=False)
     schema = build_schema(list(frame.columns), frame.head(2000).to_dict("records"))
-    icp = icp_document()
+    icp = load_icp(source)
     scores, tiers, reasons = [], [], []
     for _, row in frame.iterrows():
         fit = classify_row(schema.fields(row.to_dict()), icp)
@@ -99,6 +121,11 @@ def run_naive(source: Path, out: Path) -> dict[str, object]:
 
 
 def phase(name: str, source: Path, out: Path) -> dict[str, object]:
+    import pandas  # noqa: F401  # imports are not scoring: load them before the clock starts
+
+    import agent.batch.score_list  # noqa: F401
+    import agent.fit.rows  # noqa: F401
+
     start = time.perf_counter()
     result = (run_icp if name == "icp" else run_naive)(source, out)
     result["seconds"] = time.perf_counter() - start
@@ -121,6 +148,8 @@ def main() -> None:
         write_list(source, args.rows)
         small = Path(tmp) / "small.csv"
         write_list(small, args.rows // 10)
+        icp = icp_document()  # learned once, outside the timed runs
+        (Path(tmp) / "icp.json").write_text(icp.model_dump_json(), encoding="utf-8")
         results = {}
         for name, path in (("icp", source), ("icp_small", small), ("naive", source)):
             done = subprocess.run([sys.executable, __file__, "--phase", name.split("_")[0],
@@ -130,7 +159,8 @@ def main() -> None:
     ours, naive, small_run = results["icp"], results["naive"], results["icp_small"]
     rate = ours["rows"] / ours["seconds"]
     naive_rate = naive["rows"] / naive["seconds"]
-    print(f"{ours['rows']:,} rows x {len(HEADER)} columns, 7 criteria")
+    print(f"{ours['rows']:,} rows x {len(HEADER)} columns, a scorecard of "
+          f"{len(icp.criteria)} lines and {len(icp.exclusions)} exclusions")
     print(f"icp score: {ours['seconds']:.2f} s, {rate:,.0f} rows/s (goal >= 20,000), peak "
           f"{ours['peak_mb']:.0f} MB ({small_run['peak_mb']:.0f} MB for {small_run['rows']:,} "
           "rows: flat)")

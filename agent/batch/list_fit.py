@@ -20,6 +20,7 @@ from agent.icp.model import ICPDocument
 from retrieval.schema import TableSchema, build_schema
 
 MEMO_LIMIT = 200_000
+FIT_MEMO_LIMIT = 10_000  # whole fits (with their reasons) are bigger: keep fewer
 
 
 @dataclass
@@ -45,9 +46,9 @@ def _neutral(icp: ICPDocument) -> tuple[list[Verdict], list[Verdict]]:
 class ListFit:
     """Judges rows of one prospect list against one ICP (or only reads them, without).
 
-    Three memos keep large lists fast: each judged attribute is read once per distinct
-    cell (``Software`` in the Industry column), each criterion judged once per distinct
-    value, and each combination of verdicts turned into a fit once.
+    Memos keep large lists fast: each judged attribute is read once per distinct cell
+    (``Software`` in the Industry column), the criteria on one attribute judged once per
+    distinct value, and each combination of verdicts turned into a fit once.
     """
 
     def __init__(self, header: list[str], sample: list[list[str]], icp: ICPDocument | None,
@@ -63,9 +64,15 @@ class ListFit:
         judged = {metadata_key(c.attribute) for c in self.criteria + self.exclusions}
         self._readers = self._plan(judged | set(LIST_FIELDS.values()))
         self._cells: dict[tuple[int, tuple[str, ...]], dict[str, Any]] = {}
-        self._verdicts: dict[tuple[Any, ...], Verdict] = {}
-        self._keys = ([metadata_key(c.attribute) for c in self.criteria],
-                      [metadata_key(c.attribute) for c in self.exclusions])
+        self._verdicts: dict[tuple[Any, ...], tuple[Verdict, ...]] = {}
+        self._by_key: dict[tuple[int, str], list[int]] = {}
+        for group, criteria in ((0, self.criteria), (1, self.exclusions)):
+            for n, criterion in enumerate(criteria):
+                self._by_key.setdefault((group, metadata_key(criterion.attribute)),
+                                        []).append(n)
+        self._plans = [(group, key, key + "_raw", members)
+                       for (group, key), members in self._by_key.items()]
+        self._fits: dict[tuple[int, ...], RowFit] = {}
         self._scorer = Scorer(self.criteria, self.thresholds, icp.scorecard if icp else None)
         self._scored: dict[tuple[tuple[str, ...], bool], Scored] = {}
         self._no_site = _neutral(icp) if icp else ([], [])
@@ -87,8 +94,10 @@ class ListFit:
     def meta(self, values: list[str]) -> dict[str, Any]:
         """The row's fields that the ICP and the output read, via per-cell memos."""
         meta: dict[str, Any] = {}
+        width = len(values)
         for n, columns in enumerate(self._readers):
-            cells = tuple(values[i] if i < len(values) else "" for i in columns)
+            cells = (values[columns[0]] if columns[0] < width else "",) if len(columns) == 1 \
+                else tuple(values[i] if i < width else "" for i in columns)
             part = self._cells.get((n, cells))
             if part is None:
                 part = self.schema.fields({self.header[i]: c for i, c in zip(columns, cells,
@@ -99,25 +108,28 @@ class ListFit:
         return meta
 
     def row_side(self, meta: dict[str, Any]) -> tuple[list[Verdict], list[Verdict]]:
-        """The row's verdicts; each criterion judged once per distinct value."""
+        """The row's verdicts; the criteria on one attribute judged once per distinct value."""
         assert self.icp is not None
         facts: RowFacts | None = None  # read only when a verdict is not known yet
-        out: tuple[list[Verdict], list[Verdict]] = ([], [])
-        for group, criteria in ((0, self.criteria), (1, self.exclusions)):
-            keys = self._keys[group]
-            for n, criterion in enumerate(criteria):
-                key = keys[n]
-                memo = (group, n, meta.get(key), meta.get(key + "_raw"))
-                verdict = self._verdicts.get(memo)
-                if verdict is None:
-                    facts = facts or RowFacts(meta, headers=self.schema.cmap.mapping)
-                    verdict = judge_row(criterion, facts)
-                    if group == 0 and verdict.result == "match":
-                        verdict.points = self._scorer.points[n]
-                    if len(self._verdicts) < MEMO_LIMIT:
-                        self._verdicts[memo] = verdict
-                out[group].append(verdict)
-        return out
+        out: tuple[list[Verdict | None], list[Verdict | None]] = (
+            [None] * len(self.criteria), [None] * len(self.exclusions))
+        get = meta.get
+        for group, key, raw_key, members in self._plans:
+            memo = (group, key, get(key), get(raw_key))
+            verdicts = self._verdicts.get(memo)
+            if verdicts is None:
+                facts = facts or RowFacts(meta, headers=self.schema.cmap.mapping)
+                criteria = self.criteria if group == 0 else self.exclusions
+                verdicts = tuple(judge_row(criteria[n], facts) for n in members)
+                if group == 0:
+                    for n, verdict in zip(members, verdicts, strict=True):
+                        if verdict.result == "match":
+                            verdict.points = self._scorer.points[n]
+                if len(self._verdicts) < MEMO_LIMIT:
+                    self._verdicts[memo] = verdicts
+            for n, verdict in zip(members, verdicts, strict=True):
+                out[group][n] = verdict
+        return out  # type: ignore[return-value]  # every slot is filled above
 
     def fit(self, meta: dict[str, Any],
             site: tuple[list[Verdict], list[Verdict]] | None = None) -> RowFit | None:
@@ -128,8 +140,13 @@ class ListFit:
         if site is not None:
             fit = merged_fit(self.icp, row, site, self.thresholds, self.prefer)
             return RowFit(fit.score, fit.tier, fit.confidence, fit.reasons, fit.verdicts)
-        # no site: the row's verdicts are the fit's (merging with unknowns changes nothing)
+        # no site: the row's verdicts are the fit's (merging with unknowns changes nothing);
+        # rows with the same verdict objects (the same judged values) share one fit
         verdicts, exclusions = row
+        same = tuple(map(id, verdicts)) + tuple(map(id, exclusions))
+        known = self._fits.get(same)
+        if known is not None:
+            return known
         results = tuple(v.result for v in verdicts)
         excluded = any(v.result == "excluded" for v in exclusions)
         scored = self._scored.get((results, excluded))
@@ -137,8 +154,11 @@ class ListFit:
             scored = self._scored[(results, excluded)] = self._scorer.score(list(results),
                                                                             excluded)
         reasons = reasons_of(scored, verdicts, exclusions, NOTE)
-        return RowFit(scored.score, scored.tier, scored.confidence, reasons,
-                      verdicts + exclusions)
+        fit = RowFit(scored.score, scored.tier, scored.confidence, reasons,
+                     verdicts + exclusions)
+        if len(self._fits) < FIT_MEMO_LIMIT:
+            self._fits[same] = fit
+        return fit
 
     def list_values(self, meta: dict[str, Any]) -> dict[str, str]:
         """The enrichment columns the list itself fills (industry, size, country, stack)."""

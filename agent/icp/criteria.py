@@ -40,6 +40,7 @@ from agent.icp.stats import (
     value_stats,
     wilson,
 )
+from retrieval.attributes import NOT_RECORDED
 from retrieval.corpus import Corpus
 from retrieval.mining.models import Evidence
 
@@ -47,6 +48,7 @@ MIN_COVERAGE = 0.5  # an attribute's column must be in half the deals' sources t
 # A hard exclusion: a value that almost never wins (a tenth of the baseline win rate or
 # less, significantly, over enough deals); a prospect with it is tier D whatever it scores.
 NEVER_WINS_SHARE, NEVER_WINS_SUPPORT = 0.1, 20
+_UNRECORDED = [NOT_RECORDED]
 MAX_VALUES = 60  # an attribute with more distinct values is compared on its top ones
 
 
@@ -92,22 +94,34 @@ def _banded(deals: list[Deal], skip: Iterable[str] = ()) -> tuple[list[Deal],
         values = np.asarray([d.numbers[name] for d in deals if name in d.numbers], dtype=float)
         bands[name] = learned_bands(metadata_key(name), values, won[known],
                                     min_deals=MIN_SUPPORT)
+    labels: dict[str, list[str | None]] = {}
+    for name, name_bands in bands.items():
+        numbers = np.asarray([d.numbers.get(name, np.nan) for d in deals], dtype=float)
+        lows = np.asarray([b.low for b in name_bands])
+        where = np.searchsorted(lows, numbers, side="right") - 1
+        labels[name] = [None if np.isnan(x) or i < 0 else name_bands[i].label
+                        for x, i in zip(numbers.tolist(), where.tolist(), strict=True)]
     out = []
-    for d in deals:
+    for i, d in enumerate(deals):
         values = dict(d.values)
-        for name, number in d.numbers.items():
-            band = next((b for b in bands.get(name, ()) if b.holds(number)), None)
-            if band is not None:
-                values[name] = [band.label]
+        for name in d.numbers:
+            label = labels[name][i] if name in labels else None
+            if label is not None:
+                values[name] = [label]
         out.append(Deal(d.chunk, d.won, d.outcome, d.date, values, d.numbers))
     return out, bands
 
 
 def _evidence(deals: list[Deal], attribute: str, value: str, prefer_won: bool) -> list[Evidence]:
-    matching = [d for d in deals if value in d.values.get(attribute, [])]
-    matching.sort(key=lambda d: (d.won != prefer_won, d.chunk.id))
+    preferred: list[Deal] = []
+    others: list[Deal] = []
+    for d in deals:  # in chunk-id order (``unique_deals`` sorts them)
+        if value in d.values.get(attribute, ()):
+            (preferred if d.won == prefer_won else others).append(d)
+            if len(preferred) == 3:
+                break
     out = []
-    for deal in matching[:3]:
+    for deal in (preferred + others)[:3]:
         first_line = deal.chunk.text.split("\n", 1)[0]
         meta = deal.chunk.meta
         out.append(Evidence(source_id=str(meta.get("source_id")), quote=first_line,
@@ -191,7 +205,7 @@ def learn(deals: list[Deal], use_columns: tuple[str, ...] = (),
         label = label_of(attribute)
         # deals whose source has the column (a value, or "not recorded" as a level)
         covered = sum(1 for d in deals if attribute in d.values)
-        known = [d for d in deals if d.has(attribute)]
+        known = [d for d in deals if d.values.get(attribute, _UNRECORDED) != _UNRECORDED]
         if covered < MIN_COVERAGE * total:
             notes.append(f"{label}: known for only {len(known)} of {total} closed deals; "
                          "not analysed.")

@@ -69,28 +69,33 @@ class LeakDecision:
     notes: list[str] = field(default_factory=list)
 
 
-def _fill(deals: list[Deal], filled: list[bool]) -> tuple[float, float]:
-    won = [f for d, f in zip(deals, filled, strict=True) if d.won]
-    lost = [f for d, f in zip(deals, filled, strict=True) if not d.won]
-    return (sum(won) / len(won) if won else 0.0), (sum(lost) / len(lost) if lost else 0.0)
+ABSENT = "\x00absent"
+_EMPTY = (ABSENT, NOT_RECORDED)
 
 
-def _named_outcome(deals: list[Deal], name: str) -> str:
+def _fill(won: np.ndarray, filled: np.ndarray) -> tuple[float, float]:
+    wins, losses = filled[won == 1], filled[won == 0]
+    return (float(wins.mean()) if wins.size else 0.0), (float(losses.mean()) if losses.size
+                                                        else 0.0)
+
+
+def _named_outcome(levels: list[list[str]]) -> str:
     counts: dict[str, int] = defaultdict(int)
-    for d in deals:
-        for item in set(d.values.get(name, ())):
+    for items in levels:
+        for item in items:
             counts[item] += 1
-    frequent = sorted((v for v, n in counts.items() if n >= MIN_SUPPORT and v != NOT_RECORDED),
-                      key=lambda v: -counts[v])
+    frequent = sorted((v for v, n in counts.items() if n >= MIN_SUPPORT and v not in _EMPTY
+                       and not v.startswith("\x00bin")), key=lambda v: -counts[v])
     return next((v for v in frequent if OUTCOME_WORDS.search(v)), "")
 
 
-def rule_reason(deals: list[Deal], name: str) -> str:
+def rule_reason(levels: list[list[str]], won: np.ndarray, name: str) -> str:
     """Why ``name`` looks written after the outcome by the fill, value and name tests."""
-    reason = fill_leak(*_fill(deals, [d.has(name) for d in deals]))
+    filled = np.asarray([items[0] not in _EMPTY for items in levels])
+    reason = fill_leak(*_fill(won, filled))
     if reason:
         return reason
-    value = _named_outcome(deals, name)
+    value = _named_outcome(levels)
     if value:
         return f"values such as '{value}' name the outcome: written after it"
     if AFTERMATH_HEADER.search(label_of(name)):
@@ -103,16 +108,24 @@ def rule_reason(deals: list[Deal], name: str) -> str:
 
 def _levels(deals: list[Deal], name: str) -> list[list[str]]:
     """Each deal's levels of one column: its values or list items, a decile bin of a
-    number, or "absent" (numbers are binned so a non-monotone effect still counts)."""
-    numbers = np.asarray([d.numbers[name] for d in deals if name in d.numbers], dtype=float)
-    edges = np.unique(np.quantile(numbers, np.linspace(0, 1, NUMERIC_BINS + 1)[1:-1])) \
-        if numbers.size else np.asarray([])
+    number, "not recorded", or "absent" (numbers are binned so a non-monotone effect still
+    counts)."""
+    has_number = [name in d.numbers for d in deals]
+    numbers = np.asarray([d.numbers[name] for d, h in zip(deals, has_number, strict=True) if h],
+                         dtype=float)
+    if numbers.size:
+        edges = np.unique(np.quantile(numbers, np.linspace(0, 1, NUMERIC_BINS + 1)[1:-1]))
+        names = [[f"\x00bin{i}"] for i in range(len(edges) + 1)]  # shared, never changed
+        bins = iter(np.searchsorted(edges, numbers, side="right").tolist())
+    absent = [ABSENT]
     out = []
-    for d in deals:
-        if name in d.numbers:
-            out.append([f"bin{int(np.searchsorted(edges, d.numbers[name], side='right'))}"])
-        else:
-            out.append(list(dict.fromkeys(d.values.get(name) or ["\x00absent"])))
+    for d, h in zip(deals, has_number, strict=True):
+        if h:
+            out.append(names[next(bins)])
+            continue
+        items = d.values.get(name)
+        out.append(absent if not items else items if len(items) == 1
+                   else list(dict.fromkeys(items)))
     return out
 
 
@@ -169,25 +182,24 @@ def decide(train: list[Deal], names: Iterable[str], use_columns: Iterable[str] =
     def named(name: str, words: set[str]) -> bool:
         return name.lower() in words or label_of(name).lower() in words
 
+    won = np.asarray([d.won for d in train], dtype=float)
     candidates = []
+    levels: dict[str, list[list[str]]] = {}
     for name in names:
-        if named(name, keep):
-            candidates.append(name)  # measured, never set aside
-            continue
-        if named(name, drop):
+        if named(name, drop) and not named(name, keep):
             decision.leaks[name] = Leak(name, label_of(name), "set aside with --drop-column")
             continue
-        reason = rule_reason(train, name)
+        levels[name] = _levels(train, name)
+        reason = "" if named(name, keep) else rule_reason(levels[name], won, name)
         if reason:
             decision.leaks[name] = Leak(name, label_of(name), reason)
         else:
-            candidates.append(name)
+            candidates.append(name)  # a kept column is measured, never set aside
     for key in sorted({k for d in train for k in d.chunk.meta if k.startswith("date:")}):
         reason = "" if named(key, keep) else fill_leak(
-            *_fill(train, [bool(d.chunk.meta.get(key)) for d in train]))
+            *_fill(won, np.asarray([bool(d.chunk.meta.get(key)) for d in train])))
         if reason:
             decision.leaks[key] = Leak(key, label_of(key), reason)
-    won = np.asarray([d.won for d in train], dtype=float)
     wins = int(won.sum())
     if min(wins, len(train) - wins) < MIN_PER_OUTCOME or not candidates:
         if candidates:
@@ -196,7 +208,7 @@ def decide(train: list[Deal], names: Iterable[str], use_columns: Iterable[str] =
                 f"outcome ({wins} won, {len(train) - wins} not): not run.")
         return decision
     folds = _folds(len(train))
-    encoded = {name: oof_log_odds(_levels(train, name), won, folds) for name in candidates}
+    encoded = {name: oof_log_odds(levels[name], won, folds) for name in candidates}
     for name, scores in encoded.items():
         decision.solo_auc[name] = round(_auc(won, scores), 4)
     solo = [n for n in candidates if decision.solo_auc[n] >= SOLO_AUC and not named(n, keep)]

@@ -21,6 +21,7 @@ import math
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from itertools import chain
 
 import numpy as np
 from pydantic import BaseModel, Field
@@ -98,7 +99,8 @@ def fit_points(deals: list[Deal], attributes: Sequence[str],
     rows: list[int] = []
     cols: list[int] = []
     for attribute in attributes:
-        counts = Counter(v for d in deals for v in set(d.values.get(attribute, ())))
+        per_deal = [d.values.get(attribute, ()) for d in deals]
+        counts = Counter(chain.from_iterable(v if len(v) < 2 else set(v) for v in per_deal))
         frequent = {v for v, n in counts.items() if n >= least
                     and (allowed is None or (attribute, v) in allowed)}
         multi = _multi(deals, attribute)
@@ -109,8 +111,8 @@ def fit_points(deals: list[Deal], attributes: Sequence[str],
             fit.reference[attribute] = POOLED
         for value in sorted(frequent):
             columns[(attribute, value)] = len(columns)
-        for i, d in enumerate(deals):
-            for value in set(d.values.get(attribute, ())):
+        for i, found in enumerate(per_deal):
+            for value in found if len(found) < 2 else set(found):
                 column = columns.get((attribute, value))
                 if column is not None:
                     rows.append(i)
