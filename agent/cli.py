@@ -14,6 +14,7 @@ from rich.markup import escape
 
 from agent.chat_cli import chat, ui
 from agent.cli_output import CatchingGroup, console, err_console, fail
+from agent.crm_cli import crm_app
 from agent.eval_cli import eval_app
 from agent.icp import versions
 from agent.ingest_cli import KindOption, ingest, inspect
@@ -252,6 +253,7 @@ app.command()(logs)
 app.command()(chat)
 app.command()(ui)
 app.add_typer(eval_app, name="eval")
+app.add_typer(crm_app, name="crm")
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(app())

@@ -111,3 +111,11 @@ class DatasetError(IcpError, ValueError):
 
 class LockError(IcpError, ValueError):
     """A prompt whose text changed after an eval run locked its hash."""
+
+
+class CrmError(IcpError):
+    """A CRM load bundle cannot be planned or verified (a bad export, target or folder)."""
+
+    def __init__(self, message: str, path: str = "") -> None:
+        self.message, self.path = message, path
+        super().__init__(f"{path}: {message}" if path else message)

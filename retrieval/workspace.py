@@ -76,3 +76,8 @@ def enriched_output(home: Path, source: Path) -> Path:
 def run_state(output: Path) -> Path:
     """An enrichment run's resumable state, beside its output."""
     return output.with_name(output.name + ".state.sqlite")
+
+
+def crm_dir(home: Path) -> Path:
+    """The CRM load policy and what earlier plans wrote (to tell a person's edits)."""
+    return home / "crm"
