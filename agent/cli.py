@@ -203,7 +203,8 @@ def validate(
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
     """Prove the ICP on held-out closed deals: AUC with its interval, win rate per tier,
-    gain, calibration, a reference model beside it, and a verdict in words.
+    gain, calibration, two reference models beside it (logistic regression, gradient
+    boosting) on the same split and columns, and a verdict in words.
 
     Criteria are learned on the older deals only and the newer ones are scored from their
     own columns, as prospects would be. The report is also kept in the workspace for the

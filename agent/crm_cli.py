@@ -11,8 +11,8 @@ import typer
 from rich.markup import escape
 
 from agent.cli_output import console
-from agent.crm.plan import make_plan, remember, write_bundle
-from agent.crm.policy import Policy, Written, policy_path
+from agent.crm.plan import icp_version, plan_bundle
+from agent.crm.policy import Written
 from agent.crm.targets import Target
 from agent.crm.verify import verify
 from agent.settings import Settings
@@ -20,19 +20,6 @@ from agent.settings import Settings
 crm_app = typer.Typer(help="Load a scored list into HubSpot or Salesforce: a dry-run plan "
                       "against your CRM export, import files, an overwrite policy, and a "
                       "check after the import.", no_args_is_help=True)
-
-
-def _icp_version(settings: Settings, icp: Path | None) -> str:
-    from agent.icp import versions
-    from retrieval.errors import VersionError
-
-    if icp is not None:
-        doc = versions.load_file(icp)
-        return f"v{doc.version}" if doc.version else icp.name
-    try:
-        return f"v{versions.load(settings.workspace()).version}"
-    except VersionError:  # no ICP in the workspace: the version stays blank
-        return ""
 
 
 @crm_app.command("plan")
@@ -57,15 +44,9 @@ def plan(
     canonical domain; create / update / no change / conflict / no key / duplicate key per
     row, and per field the old value, the new one and the rule that decided."""
     settings: Settings = ctx.obj
-    home = settings.workspace()
-    policy = Policy.load(policy_file or policy_path(home))
-    written = Written(home, target)
-    planned = make_plan(scored, target, crm_export, policy, written,
-                        _icp_version(settings, icp))
-    files = write_bundle(planned, output, policy,
-                         {"scored": str(scored.resolve()), "export": str(crm_export.resolve())})
-    remember(planned, written)
-    counts = planned.counts()
+    result = plan_bundle(settings.workspace(), scored, target, crm_export, output,
+                         icp_version(settings.workspace(), icp), policy_file)
+    files, counts = result.files, result.counts
     if as_json:
         typer.echo(json.dumps({"bundle": str(output), "files": files, "counts": counts}))
         return

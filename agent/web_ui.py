@@ -21,6 +21,8 @@ from typing import Any
 from agent.charts import bars
 from agent.chat.agent import ChatAgent, Delta, Done, StepEvent
 from agent.chat.session import Message
+from agent.crm.plan import workspace_bundle
+from agent.crm.targets import TARGETS
 from agent.icp import versions
 from agent.pipeline import latest_validation
 from agent.validate.html import render_validation
@@ -152,6 +154,10 @@ def build_app(agent: ChatAgent) -> gr.Blocks:
                 tier_mix = gr.HTML(elem_id="tier-mix")
                 enriched = gr.File(label="Enriched CSV", interactive=False,
                                    elem_id="enriched-download")
+                crm_bundles = gr.File(label="CRM load bundles (HubSpot, Salesforce: a dry-run "
+                                      "plan and import files; see plan.md)",
+                                      interactive=False, file_count="multiple",
+                                      elem_id="crm-bundle-download")
             with gr.Column(scale=2):
                 with gr.Tab("Current ICP"):
                     icp_md = gr.Markdown(elem_id="icp-panel", height=560)
@@ -215,7 +221,7 @@ def build_app(agent: ChatAgent) -> gr.Blocks:
         def enrich(path: str | None,
                    progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:  # noqa: B008
             if not path:
-                return ("", None, "", *[gr.skip()] * len(panels))
+                return ("", None, None, "", *[gr.skip()] * len(panels))
             uploads.mkdir(parents=True, exist_ok=True)
             kept = uploads / Path(path).name
             shutil.copyfile(path, kept)
@@ -223,8 +229,10 @@ def build_app(agent: ChatAgent) -> gr.Blocks:
                 str(kept), progress=lambda done, total: progress(
                     (done, max(total, 1)), desc="enriching", unit="domains"))
             output = paths.enriched_output(state.home, kept)
+            bundles = [str(workspace_bundle(state.home, output, target)[1])
+                       for target in TARGETS] if result.ok else None
             return (("" if result.ok else "**Failed:** ") + result.text,
-                    str(output) if result.ok else None,
+                    str(output) if result.ok else None, bundles,
                     tier_mix_html(output) if result.ok else "", *state.panels())
 
         def validate() -> str:
@@ -239,7 +247,7 @@ def build_app(agent: ChatAgent) -> gr.Blocks:
             trigger(respond, inputs=[box, chatbot], outputs=[chatbot, box, *panels])
         evidence.upload(ingest, inputs=evidence, outputs=[status, *panels])
         prospect_list.upload(enrich, inputs=prospect_list,
-                             outputs=[status, enriched, tier_mix, *panels])
+                             outputs=[status, enriched, crm_bundles, tier_mix, *panels])
     return app
 
 

@@ -68,9 +68,13 @@ def uploads_dir(home: Path) -> Path:
     return home / "uploads"
 
 
+def enriched_dir(home: Path) -> Path:
+    return home / "enriched"
+
+
 def enriched_output(home: Path, source: Path) -> Path:
     """Where the web UI and the chat write the enrichment of ``source``."""
-    return home / "enriched" / f"{source.stem}-enriched.csv"
+    return enriched_dir(home) / f"{source.stem}-enriched.csv"
 
 
 def run_state(output: Path) -> Path:
@@ -81,3 +85,8 @@ def run_state(output: Path) -> Path:
 def crm_dir(home: Path) -> Path:
     """The CRM load policy and what earlier plans wrote (to tell a person's edits)."""
     return home / "crm"
+
+
+def crm_bundles_dir(home: Path) -> Path:
+    """CRM load bundles the chat and the web UI prepare."""
+    return crm_dir(home) / "bundles"

@@ -62,6 +62,10 @@ def run(agent: ChatAgent, text: str) -> tuple[list[StepEvent], str]:
     ("search duplicate records", "search_evidence", {"query": "duplicate records"}),
     ("what do customers say about pricing?", "search_evidence", {"query": "pricing"}),
     ("ingest /tmp/tickets.csv", "ingest_file", {"path": "/tmp/tickets.csv"}),
+    ("prepare the HubSpot import", "prepare_crm_import",
+     {"target": "hubspot", "export_path": ""}),
+    ("prepare the Salesforce import against /tmp/accounts.csv", "prepare_crm_import",
+     {"target": "salesforce", "export_path": "/tmp/accounts.csv"}),
 ])
 def test_router_picks_the_tool(message: str, tool: str, args: dict[str, object]) -> None:
     routed = route(message)
@@ -279,3 +283,25 @@ def test_quotes_the_model_made_up_are_flagged(ws_settings: Settings) -> None:
     flagged = said.split("Not found in the evidence")[1].split("Sources:")[0]
     assert "“we would pay double for this tomorrow”" in flagged
     assert "Two CRMs after an acquisition" not in flagged  # that one is verbatim evidence
+
+
+def test_chat_prepares_the_hubspot_import(ws_settings: Settings, tmp_path: Path) -> None:
+    agent = open_agent(ws_settings)
+    _, none = run(agent, "prepare the HubSpot import")
+    assert "No enriched list yet" in none
+    home = ws_settings.workspace()
+    enriched = home / "enriched" / "q4-enriched.csv"
+    enriched.parent.mkdir(parents=True)
+    enriched.write_text("Company,Website,domain,fit_score,fit_tier\n"
+                        "Acme,acme.example.com,acme.example.com,80,A\n"
+                        "Nosite,,,,\n", encoding="utf-8")
+    _, said = run(agent, "prepare the HubSpot import")
+    assert "Hubspot load bundle from q4-enriched.csv: create 1, no key 1" in said
+    assert "as if the CRM were empty" in said and "Nothing was written" in said
+    bundles = list((home / "crm" / "bundles").glob("*.zip"))
+    assert len(bundles) == 1
+    export = tmp_path / "export.csv"
+    export.write_text("Company name,Company Domain Name,Industry\nAcme,example.com,Retail\n",
+                      encoding="utf-8")
+    _, planned = run(agent, f"prepare the hubspot import against {export}")
+    assert "update 1" in planned and "as if the CRM were empty" not in planned

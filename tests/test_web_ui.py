@@ -180,6 +180,8 @@ def test_upload_a_prospect_list_and_download_the_enriched_csv(
     table = page.locator("#prospects").inner_text()
     cells = table.split(blocked, 1)[1].split("\n")[1:5]
     assert cells[0] == "unknown" and "blocked" in cells, cells  # no score: an empty cell
+    bundles = page.locator("#crm-bundle-download").inner_text()
+    assert "hubspot" in bundles and "salesforce" in bundles and ".zip" in bundles
     see(page, "#tier-mix", "Tier mix of q4_accounts-enriched.csv (2 rows)")
     assert "tier D (1 rows)" in page.locator("#tier-mix").inner_text()
     shot(page, "05-prospect-list-enriched")

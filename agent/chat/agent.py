@@ -25,6 +25,7 @@ from agent.chat.session import ChatSession, Message, Step
 from agent.chat.tools import (
     ChatTools,
     CompareArgs,
+    CrmArgs,
     ExplainArgs,
     IngestArgs,
     NoArgs,
@@ -65,6 +66,9 @@ TOOL_SPECS: dict[str, tuple[type[BaseModel], str]] = {
                             "with win rates and lift), with the deals they come from."),
     "why_we_lose": (NoArgs, "Why deals are lost or churned: exclusions and the pains lost "
                     "and churned customers voiced, with quotes."),
+    "prepare_crm_import": (CrmArgs, "Prepare a HubSpot or Salesforce load bundle (a dry-run "
+                           "plan and import files) from the newest enriched list, against the "
+                           "user's CRM export when a path is given."),
 }
 HISTORY_MESSAGES = 12  # earlier messages sent to the model for context
 

@@ -23,6 +23,7 @@ OFFLINE_HELP = """Without an LLM I understand requests like these:
 - "classify acme.com" · "why is acme.com a C?"
 - "does the ICP work?" · "what predicts a win?" · "why do we lose deals?"
 - "ingest /path/to/tickets.csv"
+- "prepare the HubSpot import" · "prepare the Salesforce import against /path/export.csv"
 Open questions, summaries in your own words and rewriting the ICP prose need an LLM
 (start with --llm openai:MODEL, or set ICP_LLM)."""
 
@@ -128,6 +129,14 @@ def route(message: str) -> Routed:
         return Routed([call] if call else [], "" if call else
                       "Say which attribute and values, e.g. 'add criterion technology: "
                       "Snowflake' or 'target companies using HubSpot'.")
+    if m := re.search(r"\b(hubspot|salesforce)\b.*\b(import|load|bundle|upload)\b|"
+                      r"\b(import|load|bundle)\b.*\b(?:into|to|for)\s+(hubspot|salesforce)\b",
+                      text):
+        export = re.search(r"\b(?:against|with|from)\s+(\S+\.(?:csv|tsv|xlsx|json))", raw,
+                           re.I)
+        return Routed([Call("prepare_crm_import", {
+            "target": m.group(1) or m.group(4), "export_path": export.group(1) if export
+            else ""})])
     if m := re.search(r"(?:why is|why's|explain|why did)\s+" + _DOMAIN, raw, re.I):
         tier = re.search(r"\b(?:a|an)\s+([abcd])\b\W*$", text)
         return Routed([Call("explain_fit", {"prospect": m.group(1).rstrip("?.,"),

@@ -13,7 +13,7 @@ import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, cast
 
 from pydantic import BaseModel, Field
 
@@ -103,6 +103,12 @@ class ValidateArgs(BaseModel):
 
 class IngestArgs(BaseModel):
     path: str = Field(description="path of an evidence file or folder on this machine")
+
+
+class CrmArgs(BaseModel):
+    target: Literal["hubspot", "salesforce"] = "hubspot"
+    export_path: str = Field(default="", description="the user's current CRM export (CSV) "
+                             "to plan against; empty: plan as if the CRM were empty")
 
 
 class ChatTools(ProofTools):
@@ -303,6 +309,30 @@ class ChatTools(ProofTools):
         if row and claimed and claimed != str(row["fit_tier"]).upper():
             result.text = f"It is tier {row['fit_tier']}, not {claimed}.\n" + result.text
         return result
+
+    def prepare_crm_import(self, target: str = "hubspot", export_path: str = "") -> ToolResult:
+        """The newest enriched list as a HubSpot or Salesforce load bundle (a dry run)."""
+        from agent.crm.plan import workspace_bundle
+        from agent.crm.targets import TARGETS, Target
+
+        lists = sorted(paths.enriched_dir(self.ws.home).glob("*.csv"),
+                       key=lambda p: p.stat().st_mtime)
+        if not lists:
+            return ToolResult("No enriched list yet: upload a prospect list to enrich first.",
+                              ok=False)
+        if target not in TARGETS:
+            return ToolResult(f"Unknown CRM '{target}': hubspot or salesforce.", ok=False)
+        export = Path(export_path).expanduser() if export_path else None
+        result, archive = workspace_bundle(self.ws.home, lists[-1], cast(Target, target),
+                                           export)
+        folder = result.folder
+        counts = ", ".join(f"{a} {n}" for a, n in result.counts.items() if n)
+        note = "" if export else (" Planned as if the CRM were empty (every row a create): give "
+                                  "me your CRM export's path for a real plan, e.g. 'prepare the "
+                                  f"{target} import against /path/export.csv'.")
+        return ToolResult(f"{target.capitalize()} load bundle from {lists[-1].name}: {counts}. "
+                          f"Review {folder / 'plan.md'}, then import; the bundle is also "
+                          f"{archive}. Nothing was written to the CRM.{note}")
 
     def _verdict(self, row: dict[str, Any], head: bool) -> ToolResult:
         score = "no score" if row["fit_score"] is None else f"score {row['fit_score']}"

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from agent.crm.keys import domain_key
-from agent.crm.policy import Policy, Written
+from agent.crm.policy import Policy, Written, policy_path
 from agent.crm.targets import (
     SALESFORCE_KEY,
     TARGETS,
@@ -172,19 +172,21 @@ def decide(field_: Field, new: str, old: str, exists: bool, written: str | None,
     return FieldChange(field_.api, old, new, "kept")
 
 
-def make_plan(scored: Path, target: Target, export: Path, policy: Policy, written: Written,
-              icp_version: str = "", now: datetime | None = None) -> Plan:
+def make_plan(scored: Path, target: Target, export: Path | None, policy: Policy,
+              written: Written, icp_version: str = "", now: datetime | None = None) -> Plan:
+    """The plan for loading ``scored`` into ``target``; without an ``export`` the CRM is
+    taken as empty (every keyed row a create)."""
     if target not in TARGETS:
         raise CrmError(f"unknown target '{target}' (use hubspot or salesforce)")
     created = (now or datetime.now(UTC)).isoformat(timespec="seconds")
     s_headers, s_rows = _read(scored, "the scored list")
-    e_headers, e_rows = _read(export, "the CRM export")
-    other = looks_like(e_headers)
+    e_headers, e_rows = _read(export, "the CRM export") if export else ([], [])
+    other = looks_like(e_headers) if export else None
     if other is not None and other != target:
         raise CrmError(f"this looks like a {other} export, not {target} (headers "
                        f"{', '.join(e_headers[:6])}); pass --target {other}", str(export))
     s_key = _key_column(s_headers, scored, "the scored list")
-    e_key = _key_column(e_headers, export, "the CRM export")
+    e_key = _key_column(e_headers, export, "the CRM export") if export else ""
     fields = fields_of(target)
     columns = {f.api: column_for(e_headers, f) for f in fields}
     if target == "salesforce":
@@ -201,8 +203,11 @@ def make_plan(scored: Path, target: Target, export: Path, policy: Policy, writte
     name_columns = ("company", "company name", "account name", "name", "organization",
                     "account")
     plans = []
+    # when the list was scored (its file's time), so planning the same list again is a no-op
+    scored_at = datetime.fromtimestamp(scored.stat().st_mtime, UTC).isoformat(
+        timespec="seconds")
     for (number, row), (key, problem) in zip(s_rows, keys, strict=True):
-        values = _values(row, s_headers, key, icp_version, created, name_columns)
+        values = _values(row, s_headers, key, icp_version, scored_at, name_columns)
         name = values["name"]
         if not key:
             plans.append(RowPlan(number, "", name, "no key",
@@ -394,3 +399,59 @@ def read_plan(folder: Path) -> tuple[Target, dict[str, dict[str, str]]]:
                     *WRITES, "clear"):
                 writes.setdefault(row["key"], {})[row["field"]] = row["new"]
     return target, writes
+
+
+@dataclass
+class BundleResult:
+    folder: Path
+    files: list[str]
+    counts: dict[str, int]
+
+
+def plan_bundle(home: Path, scored: Path, target: Target, export: Path | None, output: Path,
+                icp_version: str = "", policy_file: Path | None = None) -> BundleResult:
+    """Plan, write the bundle and remember what it writes (the CLI, the chat and the UI)."""
+    policy = Policy.load(policy_file or policy_path(home))
+    written = Written(home, target)
+    plan = make_plan(scored, target, export, policy, written, icp_version)
+    files = write_bundle(plan, output, policy, {
+        "scored": str(scored.resolve()), "export": str(export.resolve()) if export else ""})
+    remember(plan, written)
+    return BundleResult(output, files, plan.counts())
+
+
+def zip_bundle(folder: Path) -> Path:
+    """The bundle as one zip beside it (for a download)."""
+    import zipfile
+
+    archive = folder.with_suffix(".zip")
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
+        for path in sorted(folder.iterdir()):
+            zf.write(path, f"{folder.name}/{path.name}")
+    return archive
+
+
+def icp_version(home: Path, icp: Path | None = None) -> str:
+    """The version a list was scored with: ``icp``'s, else the workspace's newest, else ""."""
+    from agent.icp import versions
+    from retrieval.errors import VersionError
+
+    if icp is not None:
+        doc = versions.load_file(icp)
+        return f"v{doc.version}" if doc.version else icp.name
+    try:
+        return f"v{versions.load(home).version}"
+    except VersionError:  # no ICP in the workspace: the version stays blank
+        return ""
+
+
+def workspace_bundle(home: Path, scored: Path, target: Target,
+                     export: Path | None = None) -> tuple[BundleResult, Path]:
+    """A bundle in the workspace (``crm/bundles/``) for the chat and the web UI, and its zip."""
+    from retrieval.workspace import crm_bundles_dir
+
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
+    folder = crm_bundles_dir(home) / f"{scored.stem}-{target}-{stamp}"
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    result = plan_bundle(home, scored, target, export, folder, icp_version(home))
+    return result, zip_bundle(folder)
