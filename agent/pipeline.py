@@ -136,7 +136,8 @@ def draft_icp(ws: Workspace, use_columns: tuple[str, ...] = (),
     """
     analysis = mine_store(ws)
     doc = draft(analysis.corpus, analysis.mining, vendor=ws.settings.vendor,
-                use_columns=use_columns, drop_columns=drop_columns)
+                use_columns=use_columns, drop_columns=drop_columns,
+                tier_shares=ws.settings.tier_shares())
     if analysis.assistant is not None:
         analysis.assistant.summarise(doc)
         analysis.assistant.describe_personas(doc)
@@ -166,7 +167,8 @@ def validate_icp(ws: Workspace, since: str | None = None, test_share: float = 0.
     if since:
         report = drift(deals, versions.load(ws.home), since, thresholds)
     else:
-        report = backtest(deals, thresholds, test_share, use_columns, drop_columns)
+        report = backtest(deals, thresholds, test_share, use_columns, drop_columns,
+                          ws.settings.tier_shares())
     folder = paths.validation_dir(ws.home)
     folder.mkdir(parents=True, exist_ok=True)
     atomic_write(folder / "latest.json", report.model_dump_json(indent=2))

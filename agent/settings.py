@@ -14,7 +14,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from retrieval import workspace as paths
 from retrieval.embeddings import Embedder
-from retrieval.errors import ModelMismatchError
+from retrieval.errors import ModelMismatchError, SettingsError
 from retrieval.mapping import MappingStore
 from retrieval.store import EvidenceStore
 
@@ -58,6 +58,9 @@ class Settings(BaseSettings):
                            description="score thresholds of tiers A,B,C (below C: D); unset: "
                            "a scorecard ICP's own cuts (tier A = the top 20% of training "
                            "deals), 75,55,35 for older ICPs")
+    fit_tier_shares: str = Field(default="20,30,30", pattern=r"^\d+(\.\d+)?,\d+(\.\d+)?,"
+                                 r"\d+(\.\d+)?$", description="percent of the training "
+                                 "deals a scorecard puts in tiers A, B and C (D: the rest)")
     vendor: str = Field(default="", description="your company's name: its people's words "
                         "in transcripts are not customer evidence")
 
@@ -68,8 +71,15 @@ class Settings(BaseSettings):
             return Thresholds()
         a, b, c = (float(x) for x in self.fit_tiers.split(","))
         if not a >= b >= c:
-            raise ValueError(f"ICP_FIT_TIERS must be decreasing (A,B,C), not {self.fit_tiers}")
+            raise SettingsError(f"ICP_FIT_TIERS must be decreasing (A,B,C), not {self.fit_tiers}")
         return Thresholds(a=a, b=b, c=c, explicit=True)
+
+    def tier_shares(self) -> tuple[float, float, float]:
+        a, b, c = (float(x) / 100 for x in self.fit_tier_shares.split(","))
+        if not (a > 0 and min(b, c) >= 0 and a + b + c <= 1):
+            raise SettingsError(f"ICP_FIT_TIER_SHARES must be three shares (%) of at most 100 "
+                             f"together, not {self.fit_tier_shares}")
+        return a, b, c
 
     def workspace(self) -> Path:
         home = self.home.expanduser()

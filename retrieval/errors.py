@@ -119,3 +119,7 @@ class CrmError(IcpError):
     def __init__(self, message: str, path: str = "") -> None:
         self.message, self.path = message, path
         super().__init__(f"{path}: {message}" if path else message)
+
+
+class SettingsError(IcpError, ValueError):
+    """A setting (an ``ICP_*`` variable or option) with a value that cannot be used."""

@@ -175,3 +175,15 @@ def test_startups_scorecard_matches_the_black_box() -> None:
     assert report.split.startswith("time split on founded_at")
     assert report.auc >= report.reference_auc - 0.005
     assert report.auc >= report.boosting_auc - 0.03
+
+
+def test_tier_shares_are_a_setting() -> None:
+    from agent.settings import Settings
+    from retrieval.errors import SettingsError
+
+    shares = Settings(fit_tier_shares="10,40,30").tier_shares()
+    learned = learn(make_deals(funnel(3000)), tier_shares=shares)
+    assert learned.scorecard is not None
+    assert learned.scorecard.tiers["A"] == pytest.approx(90, abs=0.5)
+    with pytest.raises(SettingsError):
+        Settings(fit_tier_shares="60,50,10").tier_shares()

@@ -31,7 +31,7 @@ from agent.icp.deals import (
 )
 from agent.icp.leakage import Leak, LeakDecision, find_leaks
 from agent.icp.model import Criterion
-from agent.icp.scorecard import Scorecard, fit_points, scorecard_of
+from agent.icp.scorecard import TIER_SHARES, Scorecard, fit_points, scorecard_of
 from agent.icp.stats import (
     MIN_SUPPORT,
     ValueStats,
@@ -177,7 +177,8 @@ def attribute_names(deals: list[Deal]) -> list[str]:
 
 def learn(deals: list[Deal], use_columns: tuple[str, ...] = (),
           decision: LeakDecision | None = None,
-          drop_columns: tuple[str, ...] = ()) -> CriteriaResult:
+          drop_columns: tuple[str, ...] = (),
+          tier_shares: tuple[float, float, float] = TIER_SHARES) -> CriteriaResult:
     """Criteria from these closed deals (the whole store, or a training split).
 
     ``decision`` is the dataset's leak decision (``agent/icp/leakage.find_leaks``); without
@@ -228,7 +229,7 @@ def learn(deals: list[Deal], use_columns: tuple[str, ...] = (),
     benjamini_hochberg(tested)
     fit = fit_points(deals, analysed, {(s.attribute, s.value) for s in tested if s.significant})
     won = np.asarray([d.won for d in deals], dtype=int)
-    scorecard, tier_notes = scorecard_of(fit, won)
+    scorecard, tier_notes = scorecard_of(fit, won, tier_shares)
     notes += tier_notes
     criteria, exclusions = [], []
     for s in sorted(tested, key=lambda s: (s.attribute, s.value)):
@@ -261,5 +262,7 @@ def learn(deals: list[Deal], use_columns: tuple[str, ...] = (),
 
 
 def learn_criteria(corpus: Corpus, use_columns: tuple[str, ...] = (),
-                   drop_columns: tuple[str, ...] = ()) -> CriteriaResult:
-    return learn(closed_deals(corpus), use_columns, drop_columns=drop_columns)
+                   drop_columns: tuple[str, ...] = (),
+                   tier_shares: tuple[float, float, float] = TIER_SHARES) -> CriteriaResult:
+    return learn(closed_deals(corpus), use_columns, drop_columns=drop_columns,
+                 tier_shares=tier_shares)

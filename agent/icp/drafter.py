@@ -11,6 +11,7 @@ from agent.icp.criteria import learn_criteria
 from agent.icp.grounding import ground
 from agent.icp.model import Criterion, ICPDocument, PainPoint
 from agent.icp.profile import customer_profile
+from agent.icp.scorecard import TIER_SHARES
 from agent.icp.signals import find_personas, find_triggers
 from retrieval.corpus import Corpus
 from retrieval.mining.models import MiningResult, Theme
@@ -123,8 +124,9 @@ def _date_note(corpus: Corpus) -> str:
 
 
 def draft(corpus: Corpus, mining: MiningResult, vendor: str = "",
-          use_columns: tuple[str, ...] = (), drop_columns: tuple[str, ...] = ()) -> ICPDocument:
-    learned = learn_criteria(corpus, use_columns, drop_columns)
+          use_columns: tuple[str, ...] = (), drop_columns: tuple[str, ...] = (),
+          tier_shares: tuple[float, float, float] = TIER_SHARES) -> ICPDocument:
+    learned = learn_criteria(corpus, use_columns, drop_columns, tier_shares)
     lost = learned.deals - learned.won
     basis = ("deals" if learned.won and lost and not learned.hypothesis else
              "hypothesis" if learned.won and lost else "none")

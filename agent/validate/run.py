@@ -20,6 +20,7 @@ from agent.icp.criteria import attribute_names, learn
 from agent.icp.deals import Deal, duplicates_note, metadata_key, unique_deals
 from agent.icp.leakage import find_leaks
 from agent.icp.model import Criterion, ICPDocument
+from agent.icp.scorecard import TIER_SHARES
 from agent.validate.metrics import (
     CalibrationResult,
     TierResult,
@@ -175,7 +176,8 @@ def verdict_text(auc: float | None, ci: list[float | None], tiers: list[TierResu
 
 def backtest(deals: list[Deal], thresholds: Thresholds | None = None,
              test_share: float = 0.3, use_columns: tuple[str, ...] = (),
-             drop_columns: tuple[str, ...] = ()) -> ValidationReport:
+             drop_columns: tuple[str, ...] = (),
+             tier_shares: tuple[float, float, float] = TIER_SHARES) -> ValidationReport:
     """Learn criteria on the older deals, score the newer ones, measure the ranking.
 
     Exact duplicate deals count once (so no copy sits on both sides of the split); the
@@ -184,7 +186,7 @@ def backtest(deals: list[Deal], thresholds: Thresholds | None = None,
     deals, duplicates = unique_deals(deals)
     decision = find_leaks(deals, attribute_names(deals), use_columns, drop_columns)
     split = split_deals(deals, test_share)
-    learned = learn(split.train, use_columns, decision)
+    learned = learn(split.train, use_columns, decision, tier_shares=tier_shares)
     icp = ICPDocument(criteria=learned.criteria, exclusions=learned.exclusions,
                       scorecard=learned.scorecard)
     won = [d.won for d in split.test]
