@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import html
+import logging
 import os
 import shutil
 from collections import Counter
@@ -34,11 +35,14 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # no calls home
 import gradio as gr  # noqa: E402  (after the analytics switch)
 
 from retrieval import workspace as paths
+from retrieval.errors import IcpError
 
 TABLE_COLUMNS = ["domain", "tier", "score", "confidence", "status", "ICP", "reasons"]
 EVIDENCE_TYPES = [".csv", ".tsv", ".xlsx", ".json", ".jsonl", ".md", ".txt", ".vtt", ".srt"]
 PLACEHOLDER = ("Ask: “what are our top pains?” · “draft an ICP” · “exclude companies under "
                "50 employees” · “classify acme.com” · “why is acme.com a C?”")
+
+log = logging.getLogger(__name__)
 
 
 def chat_messages(messages: list[Message]) -> list[dict[str, Any]]:
@@ -229,8 +233,13 @@ def build_app(agent: ChatAgent) -> gr.Blocks:
                 str(kept), progress=lambda done, total: progress(
                     (done, max(total, 1)), desc="enriching", unit="domains"))
             output = paths.enriched_output(state.home, kept)
-            bundles = [str(workspace_bundle(state.home, output, target)[1])
-                       for target in TARGETS] if result.ok else None
+            bundles = None
+            if result.ok and agent.tools.current_icp() is not None:
+                try:  # the CRM bundles come beside the list; a failure never costs the list
+                    bundles = [str(workspace_bundle(state.home, output, target)[1])
+                               for target in TARGETS]
+                except IcpError as exc:
+                    log.warning("no CRM bundle for %s: %s", output, exc)
             return (("" if result.ok else "**Failed:** ") + result.text,
                     str(output) if result.ok else None, bundles,
                     tier_mix_html(output) if result.ok else "", *state.panels())
