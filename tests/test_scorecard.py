@@ -187,3 +187,18 @@ def test_tier_shares_are_a_setting() -> None:
     assert learned.scorecard.tiers["A"] == pytest.approx(90, abs=0.5)
     with pytest.raises(SettingsError):
         Settings(fit_tier_shares="60,50,10").tier_shares()
+
+
+def test_a_users_rule_adds_points_to_a_scorecard(funnel_icp: ICPDocument) -> None:
+    from agent.chat.revise import Revision, apply
+
+    doc = funnel_icp.model_copy(update={"version": 1})
+    new, line = apply(doc, Revision(action="add_criterion", attribute="industry",
+                                    values=["fintech"], reason="we win in fintech"), "t1")
+    rule = next(c for c in new.criteria if c.values == ["fintech"])
+    assert rule.points == 20 and rule.support == 0
+    fit = classify_row({"attr:Lead Source": "web", "industry": "fintech"}, new)
+    before = classify_row({"attr:Lead Source": "web", "industry": "fintech"}, funnel_icp)
+    assert fit.points == (before.points or 0) + 20
+    assert any(r.startswith("+20 ") for r in fit.reasons)
+    assert reason_points(fit.reasons) == fit.points

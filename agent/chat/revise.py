@@ -14,6 +14,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from agent.icp.model import Criterion, CriterionKind, ICPDocument
+from agent.icp.scorecard import POINTS_TO_DOUBLE
 from retrieval.errors import RevisionError
 from retrieval.mining.models import Evidence
 from retrieval.mining.themes import SIZE_BANDS
@@ -104,15 +105,21 @@ def apply(doc: ICPDocument, change: Revision, turn: str) -> tuple[ICPDocument, s
         target.values, target.statement = values, _statement(attribute, values, False)
         target.evidence = _user_evidence(change.reason, turn) + target.evidence
         target.p_value = target.lift = target.win_rate = None
+        target.band = None  # the user's values, read in the usual bands
         line = f"changed {old} to {target.statement}"
     else:
         if not attribute or not values:
             raise RevisionError("say which attribute and values, e.g. 'industry: fintech'")
         exclusion = change.action == "add_exclusion"
         kind: CriterionKind = "exclusion" if exclusion else change.kind
+        # in a scorecard a user's rule adds the points of a doubling of the odds (it is not
+        # learned from deals, and says so in its evidence)
+        points = POINTS_TO_DOUBLE if new.scorecard is not None and not exclusion and \
+            kind not in ("pain", "trigger", "technographic") else None
         criterion = Criterion(attribute=attribute, values=values, kind=kind,
                               statement=_statement(attribute, values, exclusion), support=0,
-                              confidence="medium", evidence=_user_evidence(change.reason, turn))
+                              confidence="medium", evidence=_user_evidence(change.reason, turn),
+                              points=points)
         group = new.exclusions if exclusion else (
             new.triggers if kind == "trigger" else new.criteria)
         if any(c.attribute == attribute and c.values == values for c in group):
