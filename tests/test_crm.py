@@ -132,12 +132,18 @@ def apply(bundle: Path, export: Path, target: str, after: Path) -> Path:
     return write(after, header, rows)
 
 
+def fortune(source: str) -> Path:
+    """The Fortune 1000 list: its first 80 rows in the fixtures (a clone alone), or all of it."""
+    return EXPORTS / "fortune_1000_80.csv" if source == "fixture" else \
+        shared_data("firmographics/fortune_1000_2021.csv")
+
+
+@pytest.mark.parametrize("source", ["fixture", "shared"])
 @pytest.mark.parametrize("target", ["hubspot", "salesforce"])
 def test_plan_apply_verify_replan(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                  target: str) -> None:
+                                  target: str, source: str) -> None:
     monkeypatch.setenv("ICP_HOME", str(tmp_path / "ws"))
-    export, scored = lists(tmp_path, shared_data("firmographics/fortune_1000_2021.csv"),
-                           EXPORTS / "yc_companies_200.csv")
+    export, scored = lists(tmp_path, fortune(source), EXPORTS / "yc_companies_200.csv")
     bundle = tmp_path / "bundle"
     result = runner.invoke(app, ["crm", "plan", str(scored), "--target", target,
                                  "--crm-export", str(export), "-o", str(bundle), "--json",
@@ -205,8 +211,7 @@ def test_plan_apply_verify_replan(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
 def test_a_person_edit_since_the_last_plan_is_a_conflict(tmp_path: Path,
                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ICP_HOME", str(tmp_path / "ws"))
-    export, scored = lists(tmp_path, shared_data("firmographics/fortune_1000_2021.csv"),
-                           EXPORTS / "yc_companies_200.csv")
+    export, scored = lists(tmp_path, fortune("fixture"), EXPORTS / "yc_companies_200.csv")
     args = ["--target", "hubspot", "--icp", str(tmp_path / "icp.json"), "--json"]
     assert runner.invoke(app, ["crm", "plan", str(scored), "--crm-export", str(export),
                                "-o", str(tmp_path / "b1"), *args]).exit_code == 0
