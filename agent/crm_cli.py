@@ -11,7 +11,7 @@ import typer
 from rich.markup import escape
 
 from agent.cli_output import console
-from agent.crm.plan import icp_version, plan_bundle
+from agent.crm.bundle import icp_version, plan_bundle
 from agent.crm.policy import Written
 from agent.crm.targets import Target
 from agent.crm.verify import verify
@@ -69,7 +69,7 @@ def verify_cmd(
     """After the import: matched / missing / mismatched for every field the plan wrote.
     Exit code 1 when anything is missing or mismatched."""
     settings: Settings = ctx.obj
-    from agent.crm.plan import read_plan
+    from agent.crm.bundle import read_plan
 
     target, _ = read_plan(bundle)
     report = verify(bundle, crm_export, Written(settings.workspace(), target))

@@ -22,7 +22,7 @@ from typing import Any
 from agent.charts import bars
 from agent.chat.agent import ChatAgent, Delta, Done, StepEvent
 from agent.chat.session import Message
-from agent.crm.plan import workspace_bundle
+from agent.crm.bundle import workspace_bundle
 from agent.crm.targets import TARGETS
 from agent.icp import versions
 from agent.pipeline import latest_validation

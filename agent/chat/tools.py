@@ -312,7 +312,7 @@ class ChatTools(ProofTools):
 
     def prepare_crm_import(self, target: str = "hubspot", export_path: str = "") -> ToolResult:
         """The newest enriched list as a HubSpot or Salesforce load bundle (a dry run)."""
-        from agent.crm.plan import workspace_bundle
+        from agent.crm.bundle import workspace_bundle
         from agent.crm.targets import TARGETS, Target
 
         lists = sorted(paths.enriched_dir(self.ws.home).glob("*.csv"),

@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from agent.crm.bundle import read_plan
 from agent.crm.keys import domain_key
-from agent.crm.plan import _key_column, _read, _same, read_plan
+from agent.crm.plan import key_column, read_table, same_value
 from agent.crm.policy import Written
 from agent.crm.targets import SALESFORCE_KEY, Field, column_for, fields_of
 
@@ -40,15 +41,15 @@ class Verification:
 
 def verify(bundle: Path, after: Path, written: Written | None = None) -> Verification:
     target, writes = read_plan(bundle)
-    headers, rows = _read(after, "the CRM export")
-    key_column = _key_column(headers, after, "the CRM export")
+    headers, rows = read_table(after, "the CRM export")
+    key_header = key_column(headers, after, "the CRM export")
     fields = {f.api: f for f in fields_of(target)}
     fields.setdefault(SALESFORCE_KEY, Field(SALESFORCE_KEY, "key",
                                             (SALESFORCE_KEY.lower(), "icp key")))
     columns = {api: column_for(headers, f) for api, f in fields.items()}
     by_key: dict[str, dict[str, Any]] = {}
     for _, row in rows:
-        key, _ = domain_key(str(row.get(key_column, "")))
+        key, _ = domain_key(str(row.get(key_header, "")))
         if key:
             by_key.setdefault(key, row)
     report = Verification(target, records=len(writes))
@@ -64,7 +65,7 @@ def verify(bundle: Path, after: Path, written: Written | None = None) -> Verific
                 continue
             held = str(record.get(column, "")).strip()
             expected = "" if value == "#N/A" else value
-            if _same(held, expected):
+            if same_value(held, expected):
                 report.matched[api] += 1
                 if written is not None and fields.get(api) is not None and fields[api].ours:
                     written.record(key, api, held)
