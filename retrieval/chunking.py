@@ -15,18 +15,20 @@ from collections.abc import Callable, Iterator
 
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
+from retrieval.quotes import RAW_KEY, encode_raw
 from retrieval.records import Chunk, EvidenceRecord, Kind
 
 TokenCounter = Callable[[str], int]
 
 
 def chunk_id(source_key: str, locator: str, part: int, text: str,
-             fields: dict[str, str | int | float]) -> str:
-    """Content-addressed id: same file, place, text and fields give the same id every run."""
-    raw = "\x1f".join(
-        (source_key, locator, str(part), text, json.dumps(fields, sort_keys=True))
+             fields: dict[str, str | int | float], raw: str = "") -> str:
+    """Content-addressed id: same file, place, text, fields and raw text give the same id
+    every run."""
+    key = "\x1f".join(
+        (source_key, locator, str(part), text, json.dumps(fields, sort_keys=True), raw)
     ).encode("utf-8")
-    return hashlib.sha256(raw).hexdigest()[:32]
+    return hashlib.sha256(key).hexdigest()[:32]
 
 
 class Chunker:
@@ -71,6 +73,7 @@ class Chunker:
     def chunks(self, record: EvidenceRecord, source_key: str, source_file: str) -> Iterator[Chunk]:
         parts = self.split(record)
         source_id = f"{source_file}#{record.locator}"
+        raw = encode_raw(record.raw) if record.raw and record.raw != [record.text] else ""
         for index, text in enumerate(parts):
             metadata: dict[str, str | int | float] = {
                 "source_id": source_id,
@@ -84,5 +87,7 @@ class Chunker:
             if record.title:
                 metadata["title"] = record.title[:300]
             metadata.update(record.fields)
-            yield Chunk(chunk_id(source_key, record.locator, index, text, record.fields), text,
-                        metadata)
+            if raw:
+                metadata[RAW_KEY] = raw
+            yield Chunk(chunk_id(source_key, record.locator, index, text, record.fields, raw),
+                        text, metadata)

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from retrieval.quotes import raw_texts
 from retrieval.store import EvidenceStore
 
 PAGE = 5000
@@ -24,6 +25,11 @@ class EvidenceChunk:
     text: str
     meta: dict[str, Any]
     vector: np.ndarray | None = None
+
+    @property
+    def raw(self) -> list[str]:
+        """The raw texts the chunk was cleaned from: what its quotes are cut from."""
+        return raw_texts(self.text, self.meta)
 
 
 @dataclass

@@ -1,21 +1,30 @@
-"""The one rule for quotes: a quote is verbatim in its source.
+"""The one rule for quotes: a quote is verbatim in its raw source.
+
+The source of a quote is the raw text of the cell, turn or file it came from, as read,
+before any cleaning: every chunk keeps it (metadata ``raw``, :func:`raw_texts`), cleaning
+may drop markup for embedding and mining, and every quote shown is cut from the raw text
+by :func:`QuoteIndex.cut` (the cleaned sentence when the raw text holds it, else its
+longest stretch of whole words that the raw text holds).
 
 "Verbatim" means the same characters in the same order, with two allowances and no more:
 runs of whitespace (line breaks, wrapping, non-breaking spaces) count as one space, and
 quotation marks the model put around the quote are not part of it. Case, punctuation and
-markup (the backticks of ```yarn```) must match. Evidence text keeps inline markup for this
-reason (see :mod:`retrieval.clean`), so a quote shown to a user can be found in the
-original file. Every check in the product uses this module: ICP grounding, LLM labels,
-fit and extraction verdicts, the chat's quotation check and the eval graders.
+markup (the backticks of ```yarn```) must match. Every check in the product uses this
+module: ICP grounding, LLM labels, fit and extraction verdicts, the chat's quotation check
+and the eval graders.
 """
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 MIN_QUOTE_CHARS = 3  # shorter "quotes" ("a", "ok") are found anywhere and prove nothing
+MIN_CUT_WORDS = 4  # a stretch cut from a sentence keeps this many words and half of them
+RAW_KEY = "raw"  # chunk metadata: the JSON list of the raw texts the chunk was made from
 _SPACE = re.compile(r"\s+")
 _MARKS = "\"“”„'‘’« »"
 
@@ -39,19 +48,89 @@ def _found(quote: str, flat_source: str) -> bool:
     return len(quote) >= MIN_QUOTE_CHARS and quote in flat_source
 
 
-class QuoteIndex:
-    """Many sources, flattened once, for checking many quotes against them."""
+def raw_texts(text: str, meta: Mapping[str, Any]) -> list[str]:
+    """The raw texts a chunk was made from (its cells or turn as read); a chunk stored
+    before raw texts were kept is its own source."""
+    stored = meta.get(RAW_KEY)
+    if isinstance(stored, str) and stored:
+        try:
+            texts = json.loads(stored)
+        except ValueError:
+            texts = None
+        if isinstance(texts, list) and all(isinstance(t, str) for t in texts):
+            return texts
+    return [text]
 
-    def __init__(self, sources: Iterable[tuple[str, str]]) -> None:
-        self.flat = {key: flat(text) for key, text in sources}
+
+def encode_raw(texts: Sequence[str]) -> str:
+    """Raw texts as stored in chunk metadata (Chroma holds scalars only)."""
+    return json.dumps([t for t in texts if t], ensure_ascii=False)
+
+
+def _bounded(quote: str, flat_source: str) -> bool:
+    """``quote`` in the source, starting and ending on word boundaries there."""
+    if quote not in flat_source:
+        return False
+    pattern = (r"(?<!\w)" if quote[:1].isalnum() else "") + re.escape(quote) + (
+        r"(?!\w)" if quote[-1:].isalnum() else "")
+    return re.search(pattern, flat_source) is not None
+
+
+def _cut(sentence: str, sources: Sequence[str]) -> str | None:
+    wanted = bare(sentence)
+    if any(_found(wanted, s) for s in sources):
+        return wanted
+    words = wanted.split(" ")
+    least = max(MIN_CUT_WORDS, (len(words) + 1) // 2)
+    best: tuple[int, int] = (0, 0)
+    end = 0
+    for start in range(len(words)):
+        end = max(end, start)  # words[start:end] is held: it lies inside the last run
+        while end < len(words) and any(
+                _bounded(" ".join(words[start:end + 1]), s) for s in sources):
+            end += 1
+        if end - start > best[1] - best[0]:
+            best = (start, end)
+    stretch = " ".join(words[best[0]:best[1]]).strip(" ,;:-–—(")
+    return stretch if len(stretch.split()) >= least and len(stretch) >= MIN_QUOTE_CHARS \
+        else None
+
+
+class QuoteIndex:
+    """Many sources, flattened once, for checking many quotes against them. A key may
+    have several raw texts (the cells of one record); a quote must lie in one of them."""
+
+    def __init__(self, sources: Iterable[tuple[str, str | Sequence[str]]]) -> None:
+        self.flat: dict[str, list[str]] = {
+            key: [flat(t) for t in ([texts] if isinstance(texts, str) else texts)]
+            for key, texts in sources}
 
     def holds(self, key: str, quote: str) -> bool:
-        return _found(bare(quote), self.flat.get(key, ""))
+        wanted = bare(quote)
+        return any(_found(wanted, s) for s in self.flat.get(key, ()))
 
     def find(self, quote: str, keys: Iterable[str]) -> str | None:
         """The first of ``keys`` whose source holds ``quote`` verbatim, if any."""
         wanted = bare(quote)
-        return next((k for k in keys if _found(wanted, self.flat.get(k, ""))), None)
+        return next((k for k in keys if any(_found(wanted, s) for s in self.flat.get(k, ()))),
+                    None)
+
+    def cut(self, key: str, sentence: str) -> str | None:
+        """The quote of ``sentence`` that the raw source ``key`` holds: the sentence when
+        it is verbatim there, else its longest stretch of whole words that is (at least
+        ``MIN_CUT_WORDS`` and half of them); None when no such stretch exists."""
+        return _cut(sentence, self.flat.get(key, ()))
+
+
+class RawSource:
+    """One record's raw texts, flattened once, to cut many quotes from."""
+
+    def __init__(self, raws: Sequence[str]) -> None:
+        self.flat = [flat(r) for r in raws]
+
+    def cut(self, sentence: str) -> str | None:
+        """See :meth:`QuoteIndex.cut`."""
+        return _cut(sentence, self.flat)
 
 
 def grounding_rate(quotes: Iterable[str], source: str) -> float | None:

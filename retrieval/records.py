@@ -29,7 +29,9 @@ class EvidenceRecord:
 
     ``locator`` says where in the file it came from (``row=12``, ``turn=3``, ``note``);
     ``fields`` holds provenance and firmographics (account, outcome, date, speaker, ...),
-    already normalised to canonical names with string/number values.
+    already normalised to canonical names with string/number values. ``raw`` holds the
+    texts ``text`` was cleaned from, as read (cells, a turn, a file's body): quotes are
+    cut from them (:mod:`retrieval.quotes`); empty means ``text`` is its own raw text.
     """
 
     kind: Kind
@@ -37,6 +39,7 @@ class EvidenceRecord:
     locator: str
     title: str = ""
     fields: dict[str, str | int | float] = field(default_factory=dict)
+    raw: list[str] = field(default_factory=list)
 
 
 @dataclass

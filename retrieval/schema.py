@@ -135,18 +135,23 @@ class TableSchema:
 
     def texts(self, row: dict[str, Any]) -> list[tuple[str, str]]:
         """Free-text cells as ``(header, cleaned text)``, in column order."""
+        return [(header, text) for header, _, text in self.text_cells(row)]
+
+    def text_cells(self, row: dict[str, Any]) -> list[tuple[str, str, str]]:
+        """Free-text cells as ``(header, raw text, cleaned text)``, in column order."""
         out = []
         # a second column for a text field, when it says something the first does not
         extra_text = [h for h, name in self._secondary() if name in TEXT_FIELDS
                       and self.value(row, h) not in ("", self.cmap.get(row, name))]
         for header in self.columns(Role.TEXT) + extra_text:
-            text = clean_text(self.value(row, header))
+            raw = self.value(row, header)
+            text = clean_text(raw)
             if text:
-                out.append((header, text))
+                out.append((header, raw, text))
         for label, value in row.get(EXTRA, ()):
             text = clean_text(value)
             if text:
-                out.append((label, text))
+                out.append((label, value, text))
         return out
 
     def repair(self, row: dict[str, Any]) -> tuple[dict[str, Any], bool | None]:

@@ -26,6 +26,7 @@ from filelock import FileLock, Timeout
 
 from retrieval import workspace as paths
 from retrieval.errors import ModelMismatchError, StoreBusyError, StoreError
+from retrieval.quotes import RAW_KEY
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +56,8 @@ class Hit:
     metadata: dict[str, Any]
 
     def as_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "score": round(self.score, 4), "text": self.text, **self.metadata}
+        meta = {k: v for k, v in self.metadata.items() if k != RAW_KEY}
+        return {"id": self.id, "score": round(self.score, 4), "text": self.text, **meta}
 
 
 def make_client(home: Path, chroma_url: str | None) -> Any:

@@ -127,7 +127,7 @@ def _evidence(deals: list[Deal], attribute: str, value: str, prefer_won: bool) -
         out.append(Evidence(source_id=str(meta.get("source_id")), quote=first_line,
                             chunk_id=deal.chunk.id, kind="winloss",
                             account=str(meta.get("account", "")),
-                            outcome=str(meta.get("outcome", ""))))
+                            outcome=str(meta.get("outcome", "")), cites="record"))
     return out
 
 

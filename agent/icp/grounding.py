@@ -1,4 +1,5 @@
-"""Evidence verification: every quote must appear verbatim in the chunk it cites.
+"""Evidence verification: every quote must appear verbatim in the raw text of the chunk it
+cites (the cell or turn as read, :mod:`retrieval.quotes`).
 
 Run on every ICP before it is saved, whichever engine wrote it. A claim left without
 verified evidence is dropped and counted, never saved.
@@ -14,16 +15,19 @@ from retrieval.quotes import QuoteIndex
 
 class Verifier:
     def __init__(self, corpus: Corpus) -> None:
-        self.index = QuoteIndex((c.id, c.text) for c in corpus.chunks)
+        self.index = QuoteIndex((c.id, c.raw) for c in corpus.chunks)
         self.by_source: dict[str, list[str]] = {}
         for chunk in corpus.chunks:
             self.by_source.setdefault(str(chunk.meta.get("source_id")), []).append(chunk.id)
 
     def check(self, evidence: Evidence) -> bool:
-        """True when the quote is verbatim (up to whitespace) in the cited chunk; fills
+        """True when the quote is verbatim (up to whitespace) in the cited chunk's raw text;
+        fills
         ``chunk_id`` when only the source id was given."""
         candidates = [evidence.chunk_id] if evidence.chunk_id in self.index.flat else \
             self.by_source.get(evidence.source_id, [])
+        if evidence.cites == "record":  # a deal row: it must be in the store, as cited
+            return bool(candidates) and (evidence.chunk_id or candidates[0]) in candidates
         chunk_id = self.index.find(evidence.quote, candidates)
         if chunk_id is None:
             return False

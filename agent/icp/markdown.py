@@ -8,6 +8,8 @@ from retrieval.mining.models import Evidence
 
 def _cite(ev: Evidence) -> str:
     who = ", ".join(x for x in (ev.account, ev.outcome, ev.speaker) if x)
+    if ev.cites == "record":  # a deal row, described, not someone's words
+        return f"  - record `{ev.source_id}`: {ev.quote}"
     return f"  - “{ev.quote}” — `{ev.source_id}`" + (f" ({who})" if who else "")
 
 

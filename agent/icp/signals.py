@@ -1,12 +1,14 @@
 """Buying triggers and persona signals found in the evidence by cue patterns.
 
-Every item is a verbatim sentence of a chunk, so it can be cited and verified.
+Every item is a sentence of a chunk, quoted as its raw source holds it
+(:mod:`retrieval.quotes`), so it can be cited and verified.
 """
 
 from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from agent.icp.model import Criterion, Persona
@@ -15,6 +17,7 @@ from retrieval.corpus import Account, Corpus, EvidenceChunk
 from retrieval.mining.models import Evidence
 from retrieval.mining.roles import is_vendor_side, role_family
 from retrieval.mining.statements import PROBLEM_CUES, sentences
+from retrieval.quotes import RawSource
 
 _GOAL = re.compile(r"\b(want|wanted|need|needed|goal|so that|so we|trust|one source of truth|"
                    r"saves?|budget is approved|champion|would have changed)\b", re.I)
@@ -33,21 +36,32 @@ def _evidence(chunk: EvidenceChunk, quote: str, accounts: dict[str, Account]) ->
                     speaker=str(chunk.meta.get("speaker", "")))
 
 
-def _customer_sentences(chunk: EvidenceChunk, vendor: str) -> list[str]:
+def quoted_sentences(chunk: EvidenceChunk) -> Iterator[tuple[str, str]]:
+    """``(sentence, quote)``: each sentence of the chunk with the quote its raw source
+    holds; sentences with none are left out."""
+    raw: RawSource | None = None
+    for sentence in sentences(chunk.text):
+        raw = raw or RawSource(chunk.raw)
+        quote = raw.cut(sentence)
+        if quote:
+            yield sentence, quote
+
+
+def _customer_sentences(chunk: EvidenceChunk, vendor: str) -> Iterator[tuple[str, str]]:
     if chunk.meta.get("kind") == "transcript" and is_vendor_side(
             str(chunk.meta.get("role", "")), vendor):
-        return []
-    return list(sentences(chunk.text))
+        return iter(())
+    return quoted_sentences(chunk)
 
 
 def find_triggers(corpus: Corpus, vendor: str = "") -> list[Criterion]:
     accounts = corpus.accounts()
     hits: dict[str, list[Evidence]] = defaultdict(list)
     for chunk in corpus.chunks:
-        for sentence in _customer_sentences(chunk, vendor):
+        for sentence, quote in _customer_sentences(chunk, vendor):
             for trigger, rule in RULES.items():
                 if rule.in_evidence.search(sentence):
-                    hits[trigger.value].append(_evidence(chunk, sentence, accounts))
+                    hits[trigger.value].append(_evidence(chunk, quote, accounts))
     triggers = []
     for name, evidence in hits.items():
         names = {e.account.lower() for e in evidence if e.account}
@@ -94,10 +108,10 @@ def find_personas(corpus: Corpus, vendor: str = "", limit: int = 3) -> list[Pers
         draft.mentions += 1
         if chunk.meta.get("account"):
             draft.accounts.add(str(chunk.meta["account"]))
-        for sentence in sentences(chunk.text):
+        for sentence, quote in quoted_sentences(chunk):
             if len(sentence.split()) < 4:
                 continue
-            ev = _evidence(chunk, sentence, accounts)
+            ev = _evidence(chunk, quote, accounts)
             if _OBJECTION.search(sentence):
                 draft.objections.append(ev)
             elif _GOAL.search(sentence):

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, Field
 
 
 class Evidence(BaseModel):
-    """A verbatim quote and the chunk it came from (``source_id`` = file#row/turn)."""
+    """A verbatim quote and the chunk it came from (``source_id`` = file#row/turn).
+
+    ``cites`` says what it is: a ``quote`` (someone's words, verbatim in the raw cell or
+    turn) or a ``record`` (a deal row cited as a whole; ``quote`` then holds the product's
+    one-line description of the row, never shown as someone's words).
+    """
 
     source_id: str
     quote: str = Field(min_length=1)
@@ -15,6 +22,7 @@ class Evidence(BaseModel):
     account: str = ""
     outcome: str = ""
     speaker: str = ""
+    cites: Literal["quote", "record"] = "quote"
 
 
 class Theme(BaseModel):

@@ -17,6 +17,7 @@ from typing import Any
 from retrieval.mining.chatter import PROBLEM_CUES, chatter_reason, content_words
 from retrieval.mining.roles import is_vendor_side
 from retrieval.mining.speech import clean_span, clean_speech
+from retrieval.quotes import RawSource, raw_texts
 
 MIN_WORDS, MAX_WORDS, MAX_CHARS = 4, 70, 500
 TEMPLATE_MIN_REPEATS, TEMPLATE_SHARE = 4, 0.004
@@ -36,7 +37,9 @@ class Statement:
     kind: str
     type: str  # complaint | loss_reason | ticket_title
     meta: dict[str, Any] = field(default_factory=dict)
-    clean: str = ""  # what mining reads (speech cleaned); ``text`` is what is quoted
+    clean: str = ""  # what mining reads (cleaned); ``text`` is what is quoted
+    # ``text`` is cut from the raw source (:mod:`retrieval.quotes`); "" when the raw text
+    # holds no clean stretch of it: the statement is mined but never quoted
 
     def __post_init__(self) -> None:
         self.clean = self.clean or self.text
@@ -83,10 +86,12 @@ def recurrence_source(source_id: str, kind: str, meta: dict[str, Any]) -> str:
 
 
 def _statement(chunk_id: str, text: str, kind_type: str, meta: dict[str, Any],
-               clean: str = "") -> Statement:
+               raw: RawSource, clean: str = "") -> Statement:
+    """A statement whose quote is ``text`` as its raw source holds it."""
     digest = hashlib.sha256(f"{chunk_id}\x1f{text}".encode()).hexdigest()[:16]
-    return Statement(digest, text, chunk_id, str(meta.get("source_id", chunk_id)),
-                     str(meta.get("kind", "")), kind_type, meta, clean)
+    return Statement(digest, raw.cut(text) or "", chunk_id,
+                     str(meta.get("source_id", chunk_id)), str(meta.get("kind", "")),
+                     kind_type, meta, clean or text)
 
 
 def _spoken(sentence: str) -> tuple[str, str]:
@@ -102,21 +107,23 @@ def _spoken(sentence: str) -> tuple[str, str]:
 
 def statements_in_chunk(chunk_id: str, text: str, meta: dict[str, Any],
                         vendor: str = "") -> Iterator[Statement]:
-    """Problem statements in one chunk; every ``text`` is a substring of the chunk."""
+    """Problem statements in one chunk; every ``text`` is verbatim in the chunk's raw
+    text, or empty."""
     kind = meta.get("kind")
     if kind == "transcript" and is_vendor_side(str(meta.get("role", "")), vendor):
         return
     body = text
+    raw = RawSource(raw_texts(text, meta))
     if kind == "winloss" and meta.get("locator", "").startswith("row="):
         first, _, body = text.partition("\n")  # the first line describes the deal
         for line in body.split("\n"):
             if line.startswith("Reason: ") and len(line) > len("Reason: ") + 1:
-                yield _statement(chunk_id, line[len("Reason: "):], "loss_reason", meta)
+                yield _statement(chunk_id, line[len("Reason: "):], "loss_reason", meta, raw)
         body = "\n".join(line for line in body.split("\n") if not line.startswith("Reason: "))
     title = str(meta.get("title", ""))
     if kind == "ticket" and title and text.startswith(title) and meta.get("chunk_index", 0) == 0:
         if len(title.split()) >= 3 and _looks_like_prose(title) and not chatter_reason(title):
-            yield _statement(chunk_id, title, "ticket_title", meta)
+            yield _statement(chunk_id, title, "ticket_title", meta, raw)
         body = text[len(title):]
     elif kind == "ticket" and title and text.startswith(title):
         body = text[len(title):]  # later parts repeat the title
@@ -131,7 +138,7 @@ def statements_in_chunk(chunk_id: str, text: str, meta: dict[str, Any],
                 answers_pain or PROBLEM_CUES.search(clean)) or chatter_reason(clean):
             continue
         seen.add(clean)
-        yield _statement(chunk_id, quote, "complaint", meta, clean)
+        yield _statement(chunk_id, quote, "complaint", meta, raw, clean)
 
 
 # identifiers: CamelCase, snake_case, dotted names, words with digits ("ValueError",

@@ -76,7 +76,9 @@ def _vectors(statements: list[Statement], corpus: Corpus, embed: Embed) -> np.nd
 
 def _quotes(order: list[int], statements: list[Statement],
             accounts: dict[str, Account]) -> list[Evidence]:
-    """Closest-to-centre statements (``order``), one per source first, then any."""
+    """Closest-to-centre statements (``order``), one per source first, then any; only
+    statements their raw source lets us quote."""
+    order = [i for i in order if statements[i].text]
     picked: list[int] = []
     sources: set[str] = set()
     for i in order:

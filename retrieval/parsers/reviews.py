@@ -55,14 +55,16 @@ def is_review_table(schema: TableSchema) -> bool:
     return rated and bool(texts)
 
 
-def _answers(schema: TableSchema, row: dict[str, object]) -> list[tuple[str, str]]:
+def _answers(schema: TableSchema, row: dict[str, object]) -> list[tuple[str, str, str]]:
+    """``(question, raw answer, cleaned answer)`` for each answered question."""
     answers = []
     for name in CANONICAL_TEXT:
         for header in schema.cmap.candidates.get(name, [])[:1]:
-            text = clean_text(schema.value(row, header))
+            raw = schema.value(row, header)
+            text = clean_text(raw)
             if text:
-                answers.append((header, text))
-    return answers + schema.texts(row)
+                answers.append((header, raw, text))
+    return answers + schema.text_cells(row)
 
 
 def _slug(header: str) -> str:
@@ -80,10 +82,10 @@ def review_rows(path: Path, schema: TableSchema, rows: Iterator[Row],
         if fields.get("outcome") in (None, Outcome.UNKNOWN.value):
             fields["outcome"] = Outcome.WON.value
             fields["outcome_raw"] = CUSTOMER_OUTCOME
-        for header, text in answers:
+        for header, raw, text in answers:
             yield EvidenceRecord(
                 kind=Kind.REVIEW, text=text, locator=f"row={row_no}:{_slug(header)}",
-                title=header,
+                title=header, raw=[raw],
                 fields={**fields, "question": header[:120],
                         "facet": question_facet(header) or "general"},
             )

@@ -26,8 +26,8 @@ def ticket_rows(path: Path, schema: TableSchema, rows: Iterator[Row],
                 problems: list[RowProblem]) -> Iterator[EvidenceRecord]:
     cmap = schema.cmap
     for row_no, row in rows:
-        title = clean_inline(cmap.get(row, "title"))
-        body = clean_text(cmap.get(row, "body"))
+        raw_title, raw_body = cmap.get(row, "title"), cmap.get(row, "body")
+        title, body = clean_inline(raw_title), clean_text(raw_body)
         if not title and not body:
             problems.append(RowProblem(str(path), row_no, "no title or body; row skipped"))
             continue
@@ -35,8 +35,10 @@ def ticket_rows(path: Path, schema: TableSchema, rows: Iterator[Row],
         fields.pop("outcome", None)
         fields.pop("outcome_raw", None)
         text = f"{title}\n\n{body}".strip() if title else body
-        extra = [f"{header}: {value}" for header, value in schema.texts(row)]
+        cells = schema.text_cells(row)
+        extra = [f"{header}: {value}" for header, _, value in cells]
         if extra:
             text = "\n\n".join([text, *extra]) if text else "\n\n".join(extra)
         yield EvidenceRecord(kind=Kind.TICKET, text=text, locator=f"row={row_no}",
-                             title=title, fields=fields)
+                             title=title, fields=fields,
+                             raw=[raw_title, raw_body, *(raw for _, raw, _ in cells)])

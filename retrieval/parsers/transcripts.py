@@ -31,6 +31,10 @@ class Turn:
     speaker: str
     text: str
     role: str = ""
+    raw: str = ""  # the turn as read, before cleaning ("" when ``text`` is already raw)
+
+    def __post_init__(self) -> None:
+        self.raw = self.raw or self.text
 
 
 def _merge(turns: list[Turn]) -> list[Turn]:
@@ -40,8 +44,9 @@ def _merge(turns: list[Turn]) -> list[Turn]:
             continue
         if merged and merged[-1].speaker == turn.speaker:
             merged[-1].text += " " + turn.text
+            merged[-1].raw += " " + turn.raw
         else:
-            merged.append(Turn(turn.speaker, turn.text, turn.role))
+            merged.append(Turn(turn.speaker, turn.text, turn.role, turn.raw))
     return merged
 
 
@@ -85,16 +90,17 @@ def turns_from_captions(text: str) -> list[Turn]:
             voice = _VOICE.match(line)
             if voice:
                 name, role = _split_role(voice.group(1).strip())
-                turns.append(Turn(name, clean_inline(voice.group(2)), role))
+                turns.append(Turn(name, clean_inline(voice.group(2)), role, voice.group(2)))
                 continue
             match = _SPEAKER_LINE.match(line)
             if match:
                 name, role = _split_role(match.group(1).strip())
-                turns.append(Turn(name, clean_inline(match.group(2)), role))
+                turns.append(Turn(name, clean_inline(match.group(2)), role, match.group(2)))
             elif turns:
                 turns[-1].text += " " + clean_inline(line)
+                turns[-1].raw += " " + line
             else:
-                turns.append(Turn("Unknown speaker", clean_inline(line)))
+                turns.append(Turn("Unknown speaker", clean_inline(line), raw=line))
     return _merge(turns)
 
 
@@ -130,7 +136,7 @@ def turns_from_json(data: Any) -> tuple[list[Turn], dict[str, Any]]:
             text = flatten(item.get("content") or item.get("text") or item.get("utterance"))
         name, role = _split_role(speaker)
         role = role or flatten(item.get("role") or party.get("title") or "")
-        turns.append(Turn(name, clean_inline(text), role))
+        turns.append(Turn(name, clean_inline(text), role, text))
     return _merge(turns), meta
 
 
@@ -149,7 +155,7 @@ def transcript_records(path: Path, turns: list[Turn],
         if turn.role:
             fields["role"] = turn.role[:120]
         yield EvidenceRecord(kind=Kind.TRANSCRIPT, text=turn.text, locator=f"turn={number}",
-                             title=title, fields=fields)
+                             title=title, fields=fields, raw=[turn.raw])
 
 
 def plain_transcript(path: Path, text: str) -> Iterator[EvidenceRecord]:

@@ -61,16 +61,19 @@ def winloss_rows(path: Path, schema: TableSchema, rows: Iterator[Row],
             problems.append(RowProblem(str(path), row_no, "no outcome value; row skipped"))
             continue
         pieces = [_describe(fields)]
-        reason = clean_inline(cmap.get(row, "reason"))
+        raw_reason, raw_notes = cmap.get(row, "reason"), cmap.get(row, "notes")
+        reason = clean_inline(raw_reason)
         if reason:
             pieces.append(f"Reason: {reason}")
-        notes = clean_text(cmap.get(row, "notes"))
+        notes = clean_text(raw_notes)
         if notes:
             pieces.append(notes)
-        pieces.extend(f"{header}: {text}" for header, text in schema.texts(row))
+        cells = schema.text_cells(row)
+        pieces.extend(f"{header}: {text}" for header, _, text in cells)
         yield EvidenceRecord(
             kind=Kind.WINLOSS, text="\n".join(pieces), locator=f"row={row_no}",
             title=str(fields.get("account", "")), fields=fields,
+            raw=[raw_reason, raw_notes, *(raw for _, raw, _ in cells)],
         )
 
 
@@ -79,9 +82,10 @@ def winloss_note(path: Path, text: str) -> Iterator[EvidenceRecord]:
     meta, body = split_front_matter(text)
     fields = front_matter_fields(meta)
     fields.setdefault("outcome", "unknown")
+    raw = body
     body = reflow(clean_text(body))
     if not body:
         raise IngestError(str(path), "note has no text after its front matter")
     title = str(meta.get("title") or fields.get("account") or path.stem)
     yield EvidenceRecord(kind=Kind.WINLOSS, text=body, locator="note", title=title,
-                         fields=fields)
+                         fields=fields, raw=[raw])
