@@ -67,12 +67,15 @@ class ThemeCase(BaseModel):
     evidence: list[str] = Field(min_length=1)
     expected_themes: list[ExpectedTheme] = Field(default_factory=list)
     gold_pains: list[GoldPain] = Field(default_factory=list)
+    gold_jobs: list[GoldPain] = Field(default_factory=list, description="jobs to be done a "
+                                      "person finds in the answers to \"what problems does it "
+                                      "solve\", found in the top job themes")
     top: int = Field(10, ge=1, description="themes graded for gold pains, chatter, labels")
     why: str
 
     @model_validator(mode="after")
     def _has_units(self) -> ThemeCase:
-        if not self.expected_themes and not self.gold_pains:
+        if not self.expected_themes and not self.gold_pains and not self.gold_jobs:
             raise ValueError("a theme case needs expected_themes or gold_pains")
         return self
 

@@ -70,7 +70,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
     ),
     "role": ("role", "job title", "requester role", "contact title", "persona",
              "reviewer role", "reviewer title", "reviewer job title", "position",
-             "job role", "respondent role"),
+             "job role", "respondent role", "product role", "user role"),
     "record_id": (
         "id", "ticket id", "opportunity id", "issue id", "record id", "deal id", "number",
         "key", "case number",

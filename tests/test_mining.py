@@ -138,3 +138,31 @@ def test_themes_stay_recognisable_when_evidence_grows(tmp_path: Path, embedder: 
     assert len(before.themes) >= 5
     assert stability(before, after) >= 0.6
     assert stability(before, before) == 1.0
+
+
+def test_lines_a_tool_generated_are_no_statements() -> None:
+    """A fixed frame with the record's own title spliced in (an automated-search link)
+    recurs across records and is dropped; a common phrase people use ("is there any way
+    to") recurs too but is kept: its words occur far more often outside the phrase."""
+    frame = "in:title is:issue is:open is:public label:tools repo:acme/widgets"
+    errors = ["Could not find node 12", "Cannot add node 7 twice", "Store crashed on load",
+              "Bridge operation failed badly", "Tree view went blank on reload"]
+    asks = ["export the tree as JSON, we need that for audits",
+            "hide the timeline panel, it is slow on laptops",
+            "pin a component, I keep losing my place",
+            "search props by value, scrolling is a waste of time",
+            "record hooks during startup, the first render is missing"]
+    chunks = []
+    for i, (error, ask) in enumerate(zip(errors, asks, strict=True)):
+        title = f"[Bug] {error}"
+        body = f"Search failed: {error} {frame}\nIs there any way to {ask}?"
+        chunks.append((f"c{i}", f"{title}\n\n{body}",
+                       {"kind": "ticket", "title": title, "source_id": f"t.csv#row={i + 2}",
+                        "chunk_index": 0}))
+    for i, thing in enumerate(["profiler", "console", "overlay", "settings", "filter",
+                               "badge", "inspector", "toolbar", "sidebar", "tooltip"]):
+        chunks.append((f"d{i}", f"The {thing} fails the same way there every time, any ideas?",
+                       {"kind": "ticket", "source_id": f"t.csv#row={i + 10}"}))
+    texts = [s.text for s in find_statements(chunks)]
+    assert not any("is:issue" in t for t in texts)
+    assert sum(t.startswith("Is there any way to") for t in texts) == 5

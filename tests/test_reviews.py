@@ -4,14 +4,25 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
+from agent.icp.drafter import draft
+from agent.icp.markdown import render
 from retrieval.columns import Role
+from retrieval.corpus import Corpus
+from retrieval.embeddings import Embedder
 from retrieval.ingest import Ingestor
+from retrieval.mining.chatter import denies_answer
+from retrieval.mining.statements import statements_in_chunk
+from retrieval.mining.themes import mine
 from retrieval.parsers import read_all
 from retrieval.parsers.reviews import question_facet
 from retrieval.records import Kind
 from retrieval.store import EvidenceStore
 
-from .conftest import EXPORTS, shared_data
+from .conftest import EXPORTS, ROOT, shared_data
+
+G2_EVAL = ROOT / "evals/datasets/evidence/reviews_g2/pipewise_g2_reviews.csv"
 
 
 def by_row(records: list, row: int) -> dict[str, object]:
@@ -70,7 +81,7 @@ def test_g2_style_export_with_question_columns() -> None:
     assert source.kind is Kind.REVIEW
     schema = source.schema
     assert schema.profile("Reviewer Email").role is Role.PII
-    assert schema.profile("Product Role").role is Role.CATEGORY
+    assert schema.profile("Product Role").field == "role"  # G2's reviewer role: personas
     assert schema.profile("Star Rating").role is Role.NUMBER
     assert schema.profile("Company Size").field == "employees"
     first = by_row(records, 2)
@@ -84,7 +95,7 @@ def test_g2_style_export_with_question_columns() -> None:
     assert dislike.fields["industry"] == "Computer Software"
     assert dislike.fields["employees"] == 525 and dislike.fields["country"] == "United States"
     assert dislike.fields["num:Star Rating"] == 4.5
-    assert dislike.fields["attr:Product Role"] == "Administrator"
+    assert dislike.fields["role"] == "Administrator"
     assert not any("example.com" in str(v) for r in records for v in r.fields.values())
 
 
@@ -107,3 +118,45 @@ def test_reviews_ingest_and_reingest_adds_nothing(ingestor: Ingestor,
     assert any(m["source_id"].endswith("#row=5:cons") for m in metas)
     again = ingestor.ingest([path])
     assert again.files[0].status == "unchanged" and again.total("chunks_added") == 0
+
+
+DISLIKE = "What do you dislike about Pipewise?"
+
+
+@pytest.mark.parametrize("answer", [
+    "There isn't anything I dislike at the moment.", "Honestly, there is nothing I disliked.",
+    "Nothing so far.", "No cons.", "None that I can think of.", "N/A",
+    "I have no issues with this program.", "I can't think of anything I dislike.",
+    "At this time I cannot think of any features that need improvement."])
+def test_denials_of_the_dislike_question_are_no_pains(answer: str) -> None:
+    assert denies_answer(answer, DISLIKE)
+    meta = {"kind": "review", "facet": "pain", "question": DISLIKE, "source_id": "r.csv#row=2"}
+    assert list(statements_in_chunk("c", answer, meta)) == []
+
+
+@pytest.mark.parametrize("answer", [
+    "There is no way to export a report to PDF.", "Nothing syncs when the tablet is offline.",
+    "I can't attach photos in the mobile app.", "It doesn't have an offline mode."])
+def test_negated_complaints_are_still_pains(answer: str) -> None:
+    assert not denies_answer(answer, DISLIKE)
+    meta = {"kind": "review", "facet": "pain", "question": DISLIKE, "source_id": "r.csv#row=2"}
+    assert [s.type for s in statements_in_chunk("c", answer, meta)] == ["complaint"]
+
+
+def test_reviews_are_read_by_question(tmp_path: Path, minilm: Embedder) -> None:
+    """Dislikes give pains, "problems solved" gives jobs (themes of their own and an ICP
+    section), likes give value, denials give nothing; Product Role gives personas."""
+    store = EvidenceStore.open(tmp_path, "evidence", minilm.model_id)
+    assert Ingestor(store, minilm).ingest([G2_EVAL]).ok
+    corpus = Corpus.load(store, with_vectors=True)
+    mining = mine(corpus, minilm.embed_documents)
+    pains = " ".join(q.quote for t in mining.themes for q in t.quotes)
+    jobs = " ".join(q.quote for t in mining.jobs for q in t.quotes)
+    assert mining.jobs and "reconcil" in jobs and "forecast" in jobs
+    assert "reconcil" not in pains and "dislike" not in pains.lower()
+    assert mining.value
+    doc = draft(corpus, mining)
+    assert doc.jobs and {p.role for p in doc.personas} >= {"Administrator", "User"}
+    admin = next(p for p in doc.personas if p.role == "Administrator")
+    assert admin.jobs and admin.pains
+    assert "## What customers hire us for" in render(doc)

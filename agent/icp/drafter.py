@@ -26,13 +26,14 @@ def _won(theme: Theme) -> int:
     return theme.by_outcome.get("won", 0)
 
 
-def pain_points(mining: MiningResult) -> list[PainPoint]:
-    ranked = sorted(mining.themes, key=theme_rank)
+def pain_points(mining: MiningResult, themes: list[Theme] | None = None) -> list[PainPoint]:
+    """The top themes (the pains; or ``themes``: jobs, value) as sections of the ICP."""
+    ranked = sorted(mining.themes if themes is None else themes, key=theme_rank)
     return [
         PainPoint(theme_id=t.id, label=t.label, size=t.size, weight=t.weight,
                   accounts=t.accounts, by_kind=t.by_kind, by_outcome=t.by_outcome,
                   summary=t.summary, evidence=t.quotes)
-        for t in ranked[:MAX_PAINS]
+        for t in ranked[:MAX_PAINS] if t.quotes
     ]
 
 
@@ -146,6 +147,7 @@ def draft(corpus: Corpus, mining: MiningResult, vendor: str = "",
         },
         criteria=learned.criteria + pain_criteria(mining),
         pain_points=pain_points(mining),
+        jobs=pain_points(mining, mining.jobs), value=pain_points(mining, mining.value),
         triggers=find_triggers(corpus, vendor),
         personas=find_personas(corpus, vendor),
         exclusions=learned.exclusions + loss_exclusions(mining),

@@ -44,7 +44,8 @@ def ground(doc: ICPDocument, corpus: Corpus) -> ICPDocument:
     verifier = Verifier(corpus)
     checked = dropped = 0
     examples: list[str] = list(doc.grounding.dropped_examples)
-    for group_name in ("criteria", "pain_points", "triggers", "personas", "exclusions"):
+    for group_name in ("criteria", "pain_points", "jobs", "value", "triggers", "personas",
+                       "exclusions"):
         kept_entries = []
         for entry in getattr(doc, group_name):
             good = []

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from agent.icp.model import Criterion, ICPDocument
+from agent.icp.model import Criterion, ICPDocument, PainPoint
 from retrieval.mining.models import Evidence
 
 
@@ -57,6 +57,19 @@ def _scorecard(doc: ICPDocument) -> list[str]:
     return lines
 
 
+def _themes(title: str, note: str, points: list[PainPoint]) -> list[str]:
+    if not points:
+        return []
+    lines = [f"## {title}", ""] + ([note, ""] if note else [])
+    for p in points:
+        outcomes = ", ".join(f"{k} {v}" for k, v in p.by_outcome.items())
+        kinds = ", ".join(f"{k} {v}" for k, v in p.by_kind.items())
+        lines.append(f"- **{p.label}** — {p.size} mentions, {p.accounts} accounts "
+                     f"({kinds}; {outcomes})" + (f". {p.summary}" if p.summary else ""))
+        lines += [_cite(e) for e in p.evidence]
+    return lines + [""]
+
+
 def render(doc: ICPDocument) -> str:
     version = doc.version or "{version}"
     lines = [f"# Ideal customer profile v{version}", "",
@@ -88,15 +101,11 @@ def render(doc: ICPDocument) -> str:
         lines += [f"- **{name}**: {why}" for name, why in doc.set_aside.items()]
         lines.append("")
     lines += _criteria("Pain criteria", [c for c in doc.criteria if c.kind == "pain"])
-    if doc.pain_points:
-        lines += ["## Recurring pain points", ""]
-        for p in doc.pain_points:
-            outcomes = ", ".join(f"{k} {v}" for k, v in p.by_outcome.items())
-            kinds = ", ".join(f"{k} {v}" for k, v in p.by_kind.items())
-            lines.append(f"- **{p.label}** — {p.size} mentions, {p.accounts} accounts "
-                         f"({kinds}; {outcomes})" + (f". {p.summary}" if p.summary else ""))
-            lines += [_cite(e) for e in p.evidence]
-        lines.append("")
+    lines += _themes("Recurring pain points", "", doc.pain_points)
+    lines += _themes("What customers hire us for", "_Themes of the answers to “what problems "
+                     "does it solve for you”: the jobs to be done._", doc.jobs)
+    lines += _themes("What customers value", "_Themes of what customers like: what to say "
+                     "in outreach._", doc.value)
     lines += _criteria("Buying triggers", doc.triggers)
     lines += _criteria("Exclusions (who not to target)", doc.exclusions)
     if doc.personas:
@@ -107,8 +116,8 @@ def render(doc: ICPDocument) -> str:
                       f"{len(p.accounts)} accounts", ""]
             if p.summary:
                 lines += [p.summary, ""]
-            for label, items in (("Goals", p.goals), ("Pains", p.pains),
-                                 ("Objections", p.objections)):
+            for label, items in (("Goals", p.goals), ("Jobs to be done", p.jobs),
+                                 ("Pains", p.pains), ("Objections", p.objections)):
                 if items:
                     lines.append(f"**{label}**")
                     lines += [f"- “{q}”" for q in items]

@@ -62,6 +62,8 @@ class Persona(BaseModel):
     accounts: list[str]
     goals: list[str] = []
     pains: list[str] = []
+    jobs: list[str] = Field(default=[], description="what this role hires the product for "
+                            "(review answers to \"what problems does it solve\")")
     objections: list[str] = []
     summary: str = ""
     evidence: list[Evidence] = Field(min_length=1)
@@ -96,6 +98,11 @@ class ICPDocument(BaseModel):
     inputs: dict[str, int | str] = {}
     criteria: list[Criterion] = []
     pain_points: list[PainPoint] = []
+    jobs: list[PainPoint] = Field(default=[], description="what customers hire the product "
+                                  "for: themes of review answers to \"what problems does it "
+                                  "solve\"")
+    value: list[PainPoint] = Field(default=[], description="what customers value (likes, "
+                                   "pros): what to say in outreach")
     triggers: list[Criterion] = []
     personas: list[Persona] = []
     exclusions: list[Criterion] = []
@@ -113,8 +120,8 @@ class ICPDocument(BaseModel):
 
     def all_evidence(self) -> list[Evidence]:
         items: list[Evidence] = []
-        for group in (self.criteria, self.pain_points, self.triggers, self.personas,
-                      self.exclusions):
+        for group in (self.criteria, self.pain_points, self.jobs, self.value, self.triggers,
+                      self.personas, self.exclusions):
             for entry in group:
                 items.extend(entry.evidence)
         return items

@@ -16,7 +16,7 @@ from agent.triggers import RULES
 from retrieval.corpus import Account, Corpus, EvidenceChunk
 from retrieval.mining.models import Evidence
 from retrieval.mining.roles import is_vendor_side, role_family
-from retrieval.mining.statements import PROBLEM_CUES, sentences
+from retrieval.mining.statements import PROBLEM_CUES, sentences, statements_in_chunk
 from retrieval.quotes import RawSource
 
 _GOAL = re.compile(r"\b(want|wanted|need|needed|goal|so that|so we|trust|one source of truth|"
@@ -86,6 +86,7 @@ class _PersonaDraft:
     mentions: int = 0
     goals: list[Evidence] = field(default_factory=list)
     pains: list[Evidence] = field(default_factory=list)
+    jobs: list[Evidence] = field(default_factory=list)
     objections: list[Evidence] = field(default_factory=list)
 
 
@@ -101,6 +102,8 @@ def find_personas(corpus: Corpus, vendor: str = "", limit: int = 3) -> list[Pers
         if chunk.meta.get("kind") == "transcript" and is_vendor_side(role, vendor):
             continue
         family = role_family(role)
+        if family is None and chunk.meta.get("kind") == "review":
+            family = role.strip().title()  # a reviewer's own role (G2's "Product Role")
         if family is None:
             continue
         draft = drafts[family]
@@ -108,6 +111,13 @@ def find_personas(corpus: Corpus, vendor: str = "", limit: int = 3) -> list[Pers
         draft.mentions += 1
         if chunk.meta.get("account"):
             draft.accounts.add(str(chunk.meta["account"]))
+        if chunk.meta.get("kind") == "review":  # answers read by their question
+            for st in statements_in_chunk(chunk.id, chunk.text, chunk.meta, vendor):
+                if st.text:
+                    ev = _evidence(chunk, st.text, accounts)
+                    (draft.jobs if st.type == "job" else draft.pains if st.type != "value"
+                     else draft.goals).append(ev)
+            continue
         for sentence, quote in quoted_sentences(chunk):
             if len(sentence.split()) < 4:
                 continue
@@ -116,19 +126,20 @@ def find_personas(corpus: Corpus, vendor: str = "", limit: int = 3) -> list[Pers
                 draft.objections.append(ev)
             elif _GOAL.search(sentence):
                 draft.goals.append(ev)
-            elif PROBLEM_CUES.search(sentence) or chunk.meta.get("facet") == "pain":
+            elif PROBLEM_CUES.search(sentence):
                 draft.pains.append(ev)
     personas = []
     for family, d in drafts.items():
         if d.mentions < 2 and len(d.accounts) < 2:
             continue
-        chosen = d.pains[:limit] + d.goals[:limit] + d.objections[:limit]
+        chosen = d.pains[:limit] + d.jobs[:limit] + d.goals[:limit] + d.objections[:limit]
         if not chosen:
             continue
         personas.append(Persona(
             role=family, titles=sorted(d.titles), mentions=d.mentions,
             accounts=sorted(d.accounts),
             goals=[e.quote for e in d.goals[:limit]], pains=[e.quote for e in d.pains[:limit]],
+            jobs=[e.quote for e in d.jobs[:limit]],
             objections=[e.quote for e in d.objections[:limit]], evidence=chosen,
         ))
     def won_accounts(p: Persona) -> int:

@@ -19,7 +19,7 @@ from typing import Any
 from agent.llm.assist import Assistant
 from agent.llm.client import StructuredLLM
 from agent.llm.prompts import PromptFile
-from evals.datasets import DATASETS, ThemeCase, load_cases
+from evals.datasets import DATASETS, GoldPain, ThemeCase, load_cases
 from evals.graders import gold_pain_of, is_readable_label
 from evals.tasks.base import GROUNDING, CaseResult, Metric, common_metrics
 from evals.tasks.pages import CaseTask
@@ -43,6 +43,8 @@ class ThemeTask(CaseTask):
                lambda c: float(c.correct) if c.fields.get("unit") == "label" else None),
         Metric("gold_coverage", "gold pains covered by the top themes",
                lambda c: float(c.correct) if c.fields.get("unit") == "gold" else None),
+        Metric("jobs_coverage", "gold jobs to be done covered by the top job themes",
+               lambda c: float(c.correct) if c.fields.get("unit") == "job" else None),
         Metric("chatter_share", "top themes stating no gold pain (lower is better)"),
         Metric("label_readability", "top labels a person could say"),
         GROUNDING)
@@ -92,22 +94,28 @@ class ThemeTask(CaseTask):
                 reasons=[f"theme “{hit}”" if hit else f"no label with {theme.keywords}"],
                 grounding=grounding, fields={**graded, "unit": "label"}))
         if case.gold_pains:
-            results += self._gold_results(case, top, graded, grounding)
+            results += self._gold_results(case, top, graded, grounding, "gold", case.gold_pains)
+        if case.gold_jobs:
+            results += self._gold_results(case, mining.jobs[:case.top], {}, grounding, "job",
+                                          case.gold_jobs)
         return results
 
     def _gold_results(self, case: ThemeCase, top: list[Theme], graded: dict[str, Any],
-                      grounding: float | None) -> list[CaseResult]:
-        patterns = {p.id: p.pattern for p in case.gold_pains}
+                      grounding: float | None, unit: str,
+                      gold: list[GoldPain]) -> list[CaseResult]:
+        patterns = {p.id: p.pattern for p in gold}
         states = [gold_pain_of([(q.quote, recurrence_source(q.source_id, q.kind,
                                                             {"account": q.account}))
                                 for q in t.quotes], patterns) for t in top]
-        graded = {**graded, "unit": "gold", "chatter": sum(s is None for s in states) / len(
-            top) if top else None}
+        graded = {**graded, "unit": unit}
+        if unit == "gold":
+            graded["chatter"] = sum(s is None for s in states) / len(top) if top else None
         results = []
-        for pain in case.gold_pains:
+        for pain in gold:
             rank = next((i for i, s in enumerate(states) if s == pain.id), None)
             results.append(CaseResult(
-                id=f"{case.id}:{pain.id}", kind=case.kind, expected="covered",
+                id=f"{case.id}:{unit}:{pain.id}" if unit == "job" else f"{case.id}:{pain.id}",
+                kind=case.kind, expected="covered",
                 predicted="missed" if rank is None else "covered", correct=rank is not None,
                 reasons=[f"no top-{case.top} theme states “{pain.pain}”" if rank is None
                          else f"theme {rank + 1} “{top[rank].label}”"],
@@ -116,11 +124,12 @@ class ThemeTask(CaseTask):
 
     def metrics(self, results: list[CaseResult]) -> dict[str, float | None]:
         out = common_metrics(results)
-        for key, unit in (("theme_coverage", "label"), ("gold_coverage", "gold")):
+        for key, unit in (("theme_coverage", "label"), ("gold_coverage", "gold"),
+                          ("jobs_coverage", "job")):
             units = [r.correct for r in results if r.fields.get("unit") == unit]
             out[key] = sum(units) / len(units) if units else None
         out["accuracy"] = out["theme_coverage"]  # the share of expected themes found
-        per_case = {r.id.split(":")[0]: r.fields for r in results}
+        per_case = {r.id.split(":")[0]: r.fields for r in results if r.fields.get("unit") != "job"}
         for key, field in (("chatter_share", "chatter"), ("label_readability", "readable")):
             values = [f[field] for f in per_case.values() if f.get(field) is not None]
             out[key] = sum(values) / len(values) if values else None

@@ -8,7 +8,11 @@ cue ("Salesforce sync creates duplicate accounts"). What is left out, and why:
   that.", "I want to request a feature.", "This is probably a bug in React.");
 - headers: a sentence that ends in a colon introduces what follows ("The error is:");
 - denials: the only fault the sentence names is negated ("No major complaints",
-  "nothing to dislike", "I have no issues with this program").
+  "nothing to dislike", "I have no issues with this program"); and, for an answer to a
+  question (a review's "what do you dislike?"), a negated or empty object: once the
+  negation, the question's own words, fault and need words, time words and words for the
+  product itself are set aside, nothing is left ("There isn't anything I dislike at the
+  moment", "Nothing so far", "None that I can think of", "N/A").
 
 The vocabularies are general English (function words, discourse markers, words that name
 a fault), not lists fitted to one data set.
@@ -102,3 +106,32 @@ def chatter_reason(text: str) -> str | None:
     if _denies(stripped):
         return "denies a problem"
     return None
+
+
+# words an answer that denies uses besides its (empty) object: the frame of saying so
+_ANSWER_FRAME_TEXT = """
+think find found experience experienced come came say encounter encountered notice noticed
+see seen dislike disliked dislikes like liked improve improved improvement improvements
+need needs needed change changed complain complaint complaints would could should point
+mention name list add honestly currently moment present time far now yet date today point
+product software app application tool program platform system service feature features
+thing things cons con negatives negative downsides downside drawbacks problems issues
+worth
+"""
+_ANSWER_FRAME = frozenset(_ANSWER_FRAME_TEXT.split())
+_EMPTY_ANSWER = re.compile(r"^\W*(?:n\s*/?\s*a|none|nothing|nil|no|nope|-+|\.+)\W*$", re.I)
+
+
+def denies_answer(text: str, question: str) -> bool:
+    """True when ``text``, an answer to ``question``, says there is nothing to say: empty,
+    or a negated object with no content of its own (see the module's notes)."""
+    if _EMPTY_ANSWER.match(text):
+        return True
+    if not re.search(_NEGATOR, text, re.I):
+        return False
+    asked = {w[:5] for w in _WORD.findall(question.lower()) if len(w) > 2}
+    words = [w.strip("'’-") for w in _WORD.findall(text.lower())]
+    left = [w for w in words if len(w) > 2 and not w.isdigit() and w not in STOPWORDS
+            and w not in DISCOURSE and w not in FILLERS and w not in _ANSWER_FRAME
+            and w[:5] not in asked and not re.fullmatch(_NEGATOR, w)]
+    return not left

@@ -49,10 +49,15 @@ class Theme(BaseModel):
 
 
 class MiningResult(BaseModel):
+    """Pain themes (``themes``), and apart from them the jobs customers hire the product
+    for and what they value (review answers read by their question)."""
+
     chunks: int
-    statements: int
+    statements: int = Field(description="pain statements")
     outliers: int
     themes: list[Theme]
+    jobs: list[Theme] = []
+    value: list[Theme] = []
     params: dict[str, float | int]
 
     @property

@@ -14,12 +14,14 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from retrieval.mining.chatter import PROBLEM_CUES, chatter_reason, content_words
+from retrieval.mining.chatter import PROBLEM_CUES, chatter_reason, content_words, denies_answer
+from retrieval.mining.generated import generated_lines
 from retrieval.mining.roles import is_vendor_side
 from retrieval.mining.speech import clean_span, clean_speech
 from retrieval.quotes import RawSource, raw_texts
 
 MIN_WORDS, MAX_WORDS, MAX_CHARS = 4, 70, 500
+ANSWER_FACETS = ("pain", "job", "value")  # review questions whose every answer counts
 TEMPLATE_MIN_REPEATS, TEMPLATE_SHARE = 4, 0.004
 
 _SENTENCE = re.compile(r"[^.!?\n]+(?:[.!?]+(?=[^\s.!?])[^.!?\n]*)*(?:[.!?]+(?=\s|$)|(?=\n)|$)")
@@ -35,7 +37,7 @@ class Statement:
     chunk_id: str
     source_id: str
     kind: str
-    type: str  # complaint | loss_reason | ticket_title
+    type: str  # complaint | loss_reason | ticket_title (pains) | job | value
     meta: dict[str, Any] = field(default_factory=dict)
     clean: str = ""  # what mining reads (cleaned); ``text`` is what is quoted
     # ``text`` is cut from the raw source (:mod:`retrieval.quotes`); "" when the raw text
@@ -53,6 +55,18 @@ class Statement:
     @property
     def outcome(self) -> str:
         return str(self.meta.get("outcome", "unknown"))
+
+
+# a leading concessive clause ("While it offers many plans, the cost ...") grants a merit;
+# the complaint is the main clause after it
+_CONCESSIVE = re.compile(r"^(?:although|though|even though|while|whilst|despite|"
+                         r"in spite of)\b[^,;]{3,}[,;]\s*", re.I)
+
+
+def main_clause(sentence: str) -> str:
+    """``sentence`` without a leading concessive clause, when enough is left."""
+    rest = _CONCESSIVE.sub("", sentence, count=1)
+    return rest if rest != sentence and len(rest.split()) >= MIN_WORDS else sentence
 
 
 def _looks_like_prose(sentence: str) -> bool:
@@ -127,18 +141,21 @@ def statements_in_chunk(chunk_id: str, text: str, meta: dict[str, Any],
         body = text[len(title):]
     elif kind == "ticket" and title and text.startswith(title):
         body = text[len(title):]  # later parts repeat the title
-    # a review's answer to a "cons" / "dislike" question is a pain by what it answers
-    answers_pain = kind == "review" and meta.get("facet") == "pain"
-    if kind == "review" and meta.get("facet") == "value":
-        return  # what customers like is value, not a pain
+    # a review answer is read by its question: cons / dislikes are pains, "problems
+    # solved" answers are jobs to be done, likes / pros are value; denials are none
+    facet = str(meta.get("facet", "")) if kind == "review" else ""
+    kind_type = {"pain": "complaint", "job": "job", "value": "value"}.get(facet, "complaint")
     seen: set[str] = set()
     for sentence in sentences(body):
         quote, clean = _spoken(sentence) if kind == "transcript" else (sentence, sentence)
         if clean in seen or not _looks_like_prose(clean) or not (
-                answers_pain or PROBLEM_CUES.search(clean)) or chatter_reason(clean):
+                facet in ANSWER_FACETS or PROBLEM_CUES.search(clean)):
             continue
+        if chatter_reason(clean) or facet and denies_answer(clean, str(meta.get("question", ""))):
+            continue
+        clean = main_clause(clean) if facet == "pain" else clean
         seen.add(clean)
-        yield _statement(chunk_id, quote, "complaint", meta, raw, clean)
+        yield _statement(chunk_id, quote, kind_type, meta, raw, clean)
 
 
 # identifiers: CamelCase, snake_case, dotted names, words with digits ("ValueError",
@@ -156,17 +173,29 @@ def find_statements(chunks: Iterable[tuple[str, str, dict[str, Any]]],
                     vendor: str = "") -> list[Statement]:
     """All statements in ``(id, text, metadata)`` chunks, in a canonical order.
 
+    A review export's general answers give no pains when it has a dislikes question.
     Sentences that recur verbatim across many chunks are form or template text (issue
-    templates, helpdesk macros), not a customer's words, and are dropped. Loss reasons
-    are exempt: a CRM picklist repeats them by design.
+    templates, helpdesk macros), not a customer's words, and are dropped; so are lines a
+    tool generated, a recurring frame with a value spliced in
+    (:mod:`retrieval.mining.generated`). Loss reasons are exempt: a CRM picklist repeats
+    them by design.
     """
     chunks = list(chunks)
-    found = [s for cid, text, meta in chunks for s in statements_in_chunk(cid, text, meta, vendor)]
+    # a review export that asks for dislikes has its pains there; its general answers
+    # ("overall") are commentary around them
+    asks_pains = {m.get("source_file") for _, _, m in chunks
+                  if m.get("kind") == "review" and m.get("facet") == "pain"}
+    found = [s for cid, text, meta in chunks if not (
+        meta.get("facet") == "general" and meta.get("source_file") in asks_pains)
+        for s in statements_in_chunk(cid, text, meta, vendor)]
     spread: dict[str, set[str]] = {}
     for s in found:
         spread.setdefault(_template_key(s.clean), set()).add(s.chunk_id)
     limit = max(TEMPLATE_MIN_REPEATS, int(TEMPLATE_SHARE * len(chunks)))
     found = [s for s in found
              if s.type == "loss_reason" or len(spread[_template_key(s.clean)]) < limit]
+    free = [s for s in found if s.type != "loss_reason"]
+    tool_made = {id(free[i]) for i in generated_lines(free, TEMPLATE_MIN_REPEATS)}
+    found = [s for s in found if id(s) not in tool_made]
     found.sort(key=lambda s: s.id)
     return found

@@ -113,15 +113,35 @@ def theme_rank(theme: Theme) -> tuple[bool, int, float, int, str]:
 
 def mine(corpus: Corpus, embed: Embed, params: ClusterParams = DEFAULT_PARAMS,
          kind: str | None = None, vendor: str = "") -> MiningResult:
+    """Themes of the pains (complaints, loss reasons, ticket titles, review cons), and,
+    apart, of the jobs customers hire the product for and of what they value (review
+    answers to "what problems does it solve" and "what do you like")."""
     chunks = [c for c in corpus.chunks if kind is None or c.meta.get("kind") == kind]
     statements = find_statements(((c.id, c.text, c.meta) for c in chunks), vendor)
-    log.info("%d problem statements in %d chunks", len(statements), len(chunks))
+    log.info("%d statements in %d chunks", len(statements), len(chunks))
+    accounts = corpus.accounts()
+    groups: dict[str, list[Statement]] = {"pain": [], "job": [], "value": []}
+    for s in statements:
+        groups[s.type if s.type in ("job", "value") else "pain"].append(s)
+    pains, outliers = _themes(groups["pain"], corpus, embed, params, accounts)
+    jobs, _ = _themes(groups["job"], corpus, embed, params, accounts)
+    value, _ = _themes(groups["value"], corpus, embed, params, accounts)
+    return MiningResult(
+        chunks=len(chunks), statements=len(groups["pain"]), outliers=outliers,
+        themes=pains, jobs=jobs, value=value,
+        params={"threshold": params.threshold, "min_size": params.min_size,
+                "join_similarity": params.join_similarity, "seed": params.seed},
+    )
+
+
+def _themes(statements: list[Statement], corpus: Corpus, embed: Embed, params: ClusterParams,
+            accounts: dict[str, Account]) -> tuple[list[Theme], int]:
+    """Statements clustered into themes, ranked; and the number left out as outliers."""
     vectors = _vectors(statements, corpus, embed)
     if len(statements):
         norms = np.linalg.norm(vectors, axis=1, keepdims=True)
         vectors = vectors / np.where(norms == 0, 1, norms)
     labels = cluster(vectors, params) if len(statements) else np.zeros(0, dtype=np.int64)
-    accounts = corpus.accounts()
     n_themes = int(labels.max()) + 1 if labels.size and labels.max() >= 0 else 0
     members = [np.flatnonzero(labels == t).tolist() for t in range(n_themes)]
     keyphrases = label_clusters([[statements[i].clean for i in m] for m in members])
@@ -158,12 +178,9 @@ def mine(corpus: Corpus, embed: Embed, params: ClusterParams = DEFAULT_PARAMS,
             quotes=_quotes(central, statements, accounts), statement_ids=ids,
         ))
     themes.sort(key=theme_rank)
-    return MiningResult(
-        chunks=len(chunks), statements=len(statements), outliers=int((labels == -1).sum()),
-        themes=themes,
-        params={"threshold": params.threshold, "min_size": params.min_size,
-                "join_similarity": params.join_similarity, "seed": params.seed},
-    )
+    return themes, int((labels == -1).sum())
+
+
 
 
 def stability(before: MiningResult, after: MiningResult, overlap: float = 0.5) -> float:
