@@ -168,7 +168,9 @@ def test_offline_extraction_and_theme_evals(tmp_path: Path) -> None:
     units = [c["id"] for c in saved["cases"]]
     assert "pipewise-tickets:duplicate records" in units  # one unit per expected theme
     assert "ami-meetings:lost" in units and "capterra-cons:price" in units
-    assert len(units) == len(set(units)) == 25 + 8 + 9
+    assert "g2-style-reviews:job:reconcile" in units  # the G2-style case: pains and jobs
+    assert len(units) == len(set(units)) == 25 + 8 + 9 + 4 + 4
+    assert run["jobs_coverage"] >= 0.75
     for task, label in (("extraction", "technologies accuracy"),
                         ("themes", "gold pains covered by the top themes")):
         page = tmp_path / f"{task}.html"
