@@ -3,7 +3,7 @@
 The source of a quote is the raw text of the cell, turn or file it came from, as read,
 before any cleaning: every chunk keeps it (metadata ``raw``, :func:`raw_texts`), cleaning
 may drop markup for embedding and mining, and every quote shown is cut from the raw text
-by :func:`QuoteIndex.cut` (the cleaned sentence when the raw text holds it, else its
+by :meth:`RawSource.cut` (the cleaned sentence when the raw text holds it, else its
 longest stretch of whole words that the raw text holds).
 
 "Verbatim" means the same characters in the same order, with two allowances and no more:
@@ -115,22 +115,22 @@ class QuoteIndex:
         return next((k for k in keys if any(_found(wanted, s) for s in self.flat.get(k, ()))),
                     None)
 
-    def cut(self, key: str, sentence: str) -> str | None:
-        """The quote of ``sentence`` that the raw source ``key`` holds: the sentence when
-        it is verbatim there, else its longest stretch of whole words that is (at least
-        ``MIN_CUT_WORDS`` and half of them); None when no such stretch exists."""
-        return _cut(sentence, self.flat.get(key, ()))
-
 
 class RawSource:
-    """One record's raw texts, flattened once, to cut many quotes from."""
+    """One record's raw texts, flattened once (when first needed), to cut many quotes
+    from."""
 
     def __init__(self, raws: Sequence[str]) -> None:
-        self.flat = [flat(r) for r in raws]
+        self.raws = raws
+        self._flat: list[str] | None = None
 
     def cut(self, sentence: str) -> str | None:
-        """See :meth:`QuoteIndex.cut`."""
-        return _cut(sentence, self.flat)
+        """The quote of ``sentence`` that the raw texts hold: the sentence when it is
+        verbatim there, else its longest stretch of whole words that is (at least
+        ``MIN_CUT_WORDS`` and half of them); None when no such stretch exists."""
+        if self._flat is None:
+            self._flat = [flat(r) for r in self.raws]
+        return _cut(sentence, self._flat)
 
 
 def grounding_rate(quotes: Iterable[str], source: str) -> float | None:

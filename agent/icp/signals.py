@@ -39,9 +39,8 @@ def _evidence(chunk: EvidenceChunk, quote: str, accounts: dict[str, Account]) ->
 def quoted_sentences(chunk: EvidenceChunk) -> Iterator[tuple[str, str]]:
     """``(sentence, quote)``: each sentence of the chunk with the quote its raw source
     holds; sentences with none are left out."""
-    raw: RawSource | None = None
+    raw = RawSource(chunk.raw)
     for sentence in sentences(chunk.text):
-        raw = raw or RawSource(chunk.raw)
         quote = raw.cut(sentence)
         if quote:
             yield sentence, quote
