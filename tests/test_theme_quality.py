@@ -16,7 +16,7 @@ from agent.llm.prompts import load_prompt
 from agent.llm.schemas import ThemeLabel
 from evals.graders import gold_pain_of, is_readable_label
 from retrieval.corpus import Corpus, EvidenceChunk
-from retrieval.mining.chatter import chatter_reason
+from retrieval.mining.chatter import chatter_reason, plans_not_problems
 from retrieval.mining.labels import readable_label
 from retrieval.mining.speech import clean_span, clean_speech
 from retrieval.mining.statements import find_statements, recurrence_source
@@ -160,3 +160,26 @@ def test_a_form_line_filled_with_different_identifiers_is_a_template() -> None:
     texts = [s.text for s in find_statements(chunks)]
     assert not any("Traceback" in t for t in texts)
     assert sum("Crashes in" in t for t in texts) == 8  # different objects: not a form line
+
+
+@pytest.mark.parametrize(("text", "plan"), [
+    ("We need a power source, we're gonna need a smart chip to make it work.", True),
+    ("We could let's say we have an LCD screen on it.", True),
+    ("We really want to focus on the remote control itself.", True),
+    ("I'll send the minutes to everyone after lunch.", True),
+    ("We have thirty minutes of individual work now.", True),
+    ("People lose their remote controls all the time.", False),
+    ("There are too many buttons, it just needs to be easy to use.", False),
+    ("We need this because the current remote is too complex.", False)])
+def test_a_teams_plans_and_meeting_mechanics_are_no_problems(text: str, plan: bool) -> None:
+    assert plans_not_problems(text) is plan
+
+
+def test_plans_are_dropped_in_team_meetings_only() -> None:
+    said = "We need a connector for Dynamics before the rollout."
+    meeting = {"kind": "transcript", "source_file": "design.json", "role": "Designer",
+               "source_id": "design.json#turn=3"}
+    call = {**meeting, "source_file": "call.json", "account": "Acme",
+            "source_id": "call.json#turn=3"}
+    assert [s.text for s in find_statements([("m", said, meeting)])] == []
+    assert [s.text for s in find_statements([("c", said, call)])] == [said]

@@ -14,6 +14,13 @@ cue ("Salesforce sync creates duplicate accounts"). What is left out, and why:
   product itself are set aside, nothing is left ("There isn't anything I dislike at the
   moment", "Nothing so far", "None that I can think of", "N/A").
 
+In a meeting of one team (no customer account, nobody on the seller's side), its own
+plans and mechanics are not problems: a sentence whose only cue is a wish or a need and
+whose subject is the team planning ("we need a power source", "we're gonna have a
+switch", "let's say we have an LCD screen"), or that speaks of the meeting itself
+("I've got a quick presentation", "I'll send the minutes"), with no word naming a fault
+(:func:`plans_not_problems`).
+
 The vocabularies are general English (function words, discourse markers, words that name
 a fault), not lists fitted to one data set.
 """
@@ -135,3 +142,23 @@ def denies_answer(text: str, question: str) -> bool:
             and w not in DISCOURSE and w not in FILLERS and w not in _ANSWER_FRAME
             and w[:5] not in asked and not re.fullmatch(_NEGATOR, w)]
     return not left
+
+
+# cues that ask for something rather than name a fault
+_WISH = re.compile(r"\bneed|\bwant|\bwish|request|would like|please add|support for|"
+                   r"should be able|instead of|keeps? ", re.I)
+# the team as the one who will act: "we need", "we're gonna", "let's", "I'll"
+_PLANNER = re.compile(r"\b(?:we|let's|let us|i)(?:'re|'ll|'d|'ve|'m)?(?:\s+[\w']+){0,3}?\s+"
+                      r"(?:need|needs|want|wanna|gonna|going to|will|should|could|can|have to|"
+                      r"must|might|say|go for)\b|\b(?:we|i)'ll\b|\blet's\b", re.I)
+_MECHANICS = re.compile(r"\b(?:agenda|minutes|presentation|present|slides?|meetings?|e-?mails?|"
+                        r"next time|whiteboard|break|lunch)\b", re.I)
+
+
+def plans_not_problems(text: str) -> bool:
+    """True when ``text``, said in a meeting of one team, is its planning or the meeting's
+    mechanics and names no fault (see the module's notes)."""
+    faults = [m.group(0) for m in PROBLEM_CUES.finditer(text) if not _WISH.match(m.group(0))]
+    if faults:
+        return False
+    return bool(_PLANNER.search(text) or _MECHANICS.search(text))

@@ -14,7 +14,13 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from retrieval.mining.chatter import PROBLEM_CUES, chatter_reason, content_words, denies_answer
+from retrieval.mining.chatter import (
+    PROBLEM_CUES,
+    chatter_reason,
+    content_words,
+    denies_answer,
+    plans_not_problems,
+)
 from retrieval.mining.generated import generated_lines
 from retrieval.mining.roles import is_vendor_side
 from retrieval.mining.speech import clean_span, clean_speech
@@ -188,6 +194,12 @@ def find_statements(chunks: Iterable[tuple[str, str, dict[str, Any]]],
     found = [s for cid, text, meta in chunks if not (
         meta.get("facet") == "general" and meta.get("source_file") in asks_pains)
         for s in statements_in_chunk(cid, text, meta, vendor)]
+    # a meeting of one team (no account, nobody on the seller's side): its plans and the
+    # meeting's mechanics are no problems
+    calls = {m.get("source_file") for _, _, m in chunks if m.get("kind") == "transcript" and (
+        m.get("account") or is_vendor_side(str(m.get("role", "")), vendor))}
+    found = [s for s in found if not (s.kind == "transcript" and s.meta.get("source_file")
+                                      not in calls and plans_not_problems(s.clean))]
     spread: dict[str, set[str]] = {}
     for s in found:
         spread.setdefault(_template_key(s.clean), set()).add(s.chunk_id)
