@@ -48,6 +48,7 @@ demo: setup
 # ICP_REQUIRE_SHARED_DATA=1 so that there they must run.
 test: $(STAMP_IT) /usr/bin/chromium
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 	ICP_REQUIRE_INTEGRATION=1 $(BIN)/pytest -q
 
 # A non-editable install into a fresh venv runs the demo and an eval (CI runs it too).
@@ -56,6 +57,7 @@ install-check:
 
 lint: setup
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 bench: setup
 	$(BIN)/python benchmarks/ingest.py

@@ -136,8 +136,8 @@ def main() -> None:
         threading.Event().wait()
         return
 
-    from agent.classify import classify_many
     from agent.enrich.techdetect import _index
+    from agent.fit.classify import classify_many
     from tests.test_enrich import icp_fixture
 
     _index()  # load the fingerprint database before either clock starts

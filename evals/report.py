@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from html import escape
 
-from agent.charts import STYLE, bars
+from agent.ui.charts import STYLE, bars
 from evals.compare import Comparison, compare
 from evals.runner import EvalRun
 from evals.stats import bootstrap_mean

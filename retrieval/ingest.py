@@ -77,6 +77,29 @@ def column_summary(schema: TableSchema) -> dict[str, object]:
     }
 
 
+def column_lines(columns: dict[str, object], mapping: str = "") -> list[str]:
+    """Short lines saying what each column of an ingested table became."""
+    lines = []
+    text, attributes = columns.get("text") or [], columns.get("attributes") or []
+    fields = columns.get("fields") or {}
+    left_out = columns.get("left_out") or {}
+    if columns.get("outcome"):
+        lines.append(f"outcome {columns['outcome']}")
+    if columns.get("deal_date"):
+        lines.append(f"deal date: {columns['deal_date']} (backtests split on it)")
+    if text:
+        lines.append("evidence text: " + ", ".join(text))  # type: ignore[arg-type]
+    if fields:
+        lines.append("fields: " + ", ".join(f"{h} → {f}" for h, f in fields.items()))  # type: ignore[union-attr]
+    if attributes:
+        lines.append(f"{len(attributes)} attributes: " + ", ".join(attributes))  # type: ignore[arg-type]
+    if left_out:
+        lines.append("left out: " + ", ".join(f"{h} ({r})" for h, r in left_out.items()))  # type: ignore[union-attr]
+    if mapping:
+        lines.append(f"mapping: {mapping} (saved; the next ingest uses it)")
+    return lines
+
+
 @dataclass
 class IngestSummary:
     files: list[FileResult] = field(default_factory=list)

@@ -23,7 +23,7 @@ SHARED_DATA = ROOT.parent / "shared" / "data"
 EXPORTS = Path(__file__).parent / "fixtures" / "exports"
 FIXTURES = Path(__file__).parent / "fixtures"
 SAMPLE_DATA = ROOT / "agent" / "sample_data"
-SAMPLE_SITES = ROOT / "agent" / "sample_sites"
+SAMPLE_SITES = ROOT / "agent" / "demo" / "sample_sites"
 
 _real_connect = socket.socket.connect
 

@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 
 from agent.batch.prospect_csv import open_prospects
 from agent.cli import app
-from agent.demo_sites import SiteServer
+from agent.demo.sites import SiteServer
 from agent.icp import versions
 from benchmarks.classify import make_site, serve_in_child
 from retrieval.errors import IngestError

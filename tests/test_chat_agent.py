@@ -13,7 +13,7 @@ from agent.chat.agent import ChatAgent, Delta, Done, StepEvent, open_agent
 from agent.chat.revise import Revision, apply, size_bands_above, size_bands_below
 from agent.chat.router import OFFLINE_HELP, route
 from agent.cli import app
-from agent.demo_sites import SiteServer
+from agent.demo.sites import SiteServer
 from agent.icp import versions
 from agent.llm.calllog import CallLog
 from agent.settings import Settings

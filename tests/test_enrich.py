@@ -9,13 +9,13 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from agent.classify import classify_many
 from agent.cli import app
-from agent.demo_sites import SiteServer
+from agent.demo.sites import SiteServer
 from agent.enrich.extract import extract, visible_text
 from agent.enrich.fetcher import FetchResult
 from agent.enrich.prospect import normalise_target
 from agent.enrich.status import page_status
+from agent.fit.classify import classify_many
 from agent.icp import versions
 from agent.icp.model import Criterion, ICPDocument
 from retrieval.mining.models import Evidence

@@ -117,7 +117,7 @@ def test_an_unreachable_endpoint_falls_back_quickly(tmp_path: Path,
 
 def test_classify_with_a_real_llama_cpp_server(tmp_path: Path, llama_url: str,
                                                monkeypatch: pytest.MonkeyPatch) -> None:
-    from agent.demo_sites import SiteServer
+    from agent.demo.sites import SiteServer
     from agent.icp import versions
 
     from .test_enrich import icp_fixture

@@ -11,8 +11,8 @@ import pytest
 from langchain_core.messages import BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
 
-from agent.classify import classify_many
-from agent.demo_sites import SiteServer
+from agent.demo.sites import SiteServer
+from agent.fit.classify import classify_many
 from agent.llm.calllog import CallLog
 from agent.llm.client import StructuredLLM
 

@@ -49,7 +49,7 @@ def test_readme_examples_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
         result = runner.invoke(app, args, input=stdin)
         assert result.exit_code == 0, (argv, result.output)
         outputs[" ".join(argv[3:]) + (stdin or "")] = result.output
-    assert "+ personas: " in outputs["draft --diff v1 v2"]  # the two drafts differ
+    assert "+ personas: " in outputs["diff v1 v2"]  # the two drafts differ
     chat = [out for key, out in outputs.items() if key.startswith("chat")]
     assert "Saved ICP v3" in chat[0] and "Sources:" in chat[0]
     assert "Continuing the conversation" in chat[1] and "needs an LLM" in chat[1]

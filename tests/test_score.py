@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from agent.cli import app
-from agent.demo_sites import SiteServer
+from agent.demo.sites import SiteServer
 from agent.icp import versions
 from agent.icp.model import Criterion
 

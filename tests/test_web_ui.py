@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from agent.demo_sites import SiteServer
+from agent.demo.sites import SiteServer
 from tests.conftest import ROOT, SAMPLE_DATA, free_port, local_server
 
 CHROMIUM = Path("/usr/bin/chromium")

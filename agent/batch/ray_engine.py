@@ -20,8 +20,8 @@ from agent.icp.model import ICPDocument
 def enrich_chunk(urls: list[str], icp: dict[str, Any], allow_private: bool,
                  concurrency: int, tiers: tuple[float, float, float] | None) -> list[dict]:
     """Enrich and score one chunk of sites; the unit of work of both engines."""
-    from agent.classify import classify_many
     from agent.enrich.fetcher import FetchPolicy
+    from agent.fit.classify import classify_many
     from agent.fit.score import Thresholds
 
     thresholds = Thresholds(a=tiers[0], b=tiers[1], c=tiers[2]) if tiers else None

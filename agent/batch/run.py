@@ -20,9 +20,9 @@ from agent.batch.output import MakeRowResult, RowResult, write_list
 from agent.batch.prospect_csv import ProspectList, open_prospects
 from agent.batch.ray_engine import run_on_ray
 from agent.batch.state import RunState
-from agent.classify import POOL_ABOVE, classify_many, restore
 from agent.enrich.fetcher import FetchPolicy
 from agent.enrich.prospect import PooledExtractor, inline_extract, normalise_target
+from agent.fit.classify import POOL_ABOVE, classify_many, restore
 from agent.fit.score import Thresholds, Verdict, site_verdicts
 from agent.icp.model import ICPDocument
 from agent.llm.client import StructuredLLM

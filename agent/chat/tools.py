@@ -24,10 +24,9 @@ from agent.icp import versions
 from agent.icp.markdown import render
 from agent.icp.model import ICPDocument
 from agent.pipeline import Workspace, draft_icp, mine_store
-from agent.render_columns import column_lines
 from retrieval import workspace as paths
 from retrieval.errors import RevisionError, VersionError
-from retrieval.ingest import Ingestor, Progress
+from retrieval.ingest import Ingestor, Progress, column_lines
 from retrieval.mining.models import MiningResult
 from retrieval.search import search
 from retrieval.textio import atomic_write
@@ -244,7 +243,7 @@ class ChatTools(ProofTools):
 
     # prospects --------------------------------------------------------------------------
     def classify_prospect(self, prospect: str) -> ToolResult:
-        from agent.classify import classify_url  # the enrichment stack loads on demand
+        from agent.fit.classify import classify_url  # the enrichment stack loads on demand
         from agent.pipeline import structured_llm
 
         doc = self.current_icp()

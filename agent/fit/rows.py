@@ -45,8 +45,8 @@ def _band_label(criterion: Criterion, number: float) -> str | None:
         return criterion.values[0] if band.holds(number) else f"{number:g}"
     bands = fixed_bands(metadata_key(criterion.attribute))
     if bands:
-        band = band_of(number, bands, metadata_key(criterion.attribute))
-        return band.label if band else None
+        usual = band_of(number, bands, metadata_key(criterion.attribute))
+        return usual.label if usual else None
     return f"{number:g}"
 
 

@@ -176,10 +176,10 @@ def judge(criterion: Criterion, j: _Judge) -> Verdict:
                        reason=f"{criterion.label or criterion.attribute} is not on a website")
     # pain criteria: their keyphrases on the site
     phrases = [t for v in criterion.values for t in terms(v.replace("/", " ")) if " " not in t]
-    hit = _text_hit(p, phrases) if phrases else None
-    return Verdict(criterion=name, kind=criterion.kind, result="match" if hit else "unknown",
-                   reason=f"mentions {value}" if hit else f"no mention of {value}",
-                   url=hit[0] if hit else "", quote=hit[1] if hit else "")
+    seen = _text_hit(p, phrases) if phrases else None
+    return Verdict(criterion=name, kind=criterion.kind, result="match" if seen else "unknown",
+                   reason=f"mentions {value}" if seen else f"no mention of {value}",
+                   url=seen[0] if seen else "", quote=seen[1] if seen else "")
 
 
 def _size_in_band(criterion: Criterion, name: str, p: Prospect) -> Verdict:

@@ -10,6 +10,7 @@ keeps the offline text and is reported in the document's notes.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -60,7 +61,7 @@ class Assistant:
         self.report = AssistReport()
         self.unavailable = False
 
-    def _prompt(self, task: str):  # type: ignore[no-untyped-def]
+    def _prompt(self, task: str) -> PromptFile:
         return load_prompt(task, self.versions.get(task))
 
     def _evidence_block(self, items: Sequence[Evidence]) -> str:
@@ -106,9 +107,9 @@ class Assistant:
     def label_themes(self, mining: MiningResult) -> None:
         prompt = self._prompt("theme_label")
         for theme in mining.themes[:MAX_THEMES]:
-            out = self._attempt(f"theme '{theme.label}'", lambda t=theme: self.llm.ask(
-                prompt, ThemeLabel, quotes=self._evidence_block(t.quotes),
-                keyphrases=", ".join(t.keyphrases) or t.label))
+            out = self._attempt(f"theme '{theme.label}'", functools.partial(
+                self.llm.ask, prompt, ThemeLabel, quotes=self._evidence_block(theme.quotes),
+                keyphrases=", ".join(theme.keyphrases) or theme.label))
             if not isinstance(out, ThemeLabel):
                 continue
             self.report.claims += 1
@@ -147,9 +148,10 @@ class Assistant:
     def describe_personas(self, doc: ICPDocument) -> None:
         prompt = self._prompt("persona_summary")
         for persona in doc.personas:
-            out = self._attempt(f"persona '{persona.role}'", lambda p=persona: self.llm.ask(
-                prompt, PersonaSummary, role=p.role, titles=", ".join(p.titles),
-                quotes=self._evidence_block(p.evidence)))
+            out = self._attempt(f"persona '{persona.role}'", functools.partial(
+                self.llm.ask, prompt, PersonaSummary, role=persona.role,
+                titles=", ".join(persona.titles),
+                quotes=self._evidence_block(persona.evidence)))
             if not isinstance(out, PersonaSummary):
                 continue
             self.report.claims += 1

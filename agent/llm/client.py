@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
-from pydantic import BaseModel
+from pydantic import BaseModel, SecretStr
 
 from agent.llm.calllog import CallLog, CallRecord
 from agent.llm.openai_http import OpenAIHTTP
@@ -65,8 +65,9 @@ def build_chat_model(model: str, timeout: float, max_tokens: int = 1024) -> Base
 
     # An async client of its own (LangChain's default one is shared process-wide and
     # bound to the first event loop that used it).
-    return ChatOpenAI(model=model, base_url=base_url, api_key=api_key, timeout=timeout,
-                      max_retries=1, temperature=0, max_tokens=max_tokens,
+    return ChatOpenAI(model=model, base_url=base_url, api_key=SecretStr(api_key),
+                      timeout=timeout, max_retries=1, temperature=0,
+                      max_tokens=max_tokens,  # type: ignore[call-arg]  # a pydantic alias
                       http_async_client=httpx.AsyncClient(timeout=timeout))
 
 
@@ -166,7 +167,8 @@ class StructuredLLM:
 
     async def aask(self, prompt: PromptFile, schema: type[T], **variables: str) -> T:
         """:meth:`ask` for code inside an event loop (calls overlap instead of blocking)."""
-        method = self._method or await asyncio.to_thread(self.method)
+        method = self._method if self._method is not None else \
+            await asyncio.to_thread(self.method)
         fast = self._fast_for_this_loop()
         runnable = None if fast else self._chat_for_this_loop().with_structured_output(
             schema, method=method, include_raw=True)

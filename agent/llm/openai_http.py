@@ -22,7 +22,7 @@ import httpx
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.utils.function_calling import convert_to_openai_tool
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, SecretStr, ValidationError
 
 from retrieval.errors import EndpointError
 
@@ -108,7 +108,8 @@ class OpenAIHTTP:
             return None
         if type(chat) is not ChatOpenAI:
             return None
-        key = chat.openai_api_key.get_secret_value() if chat.openai_api_key else ""
+        secret = chat.openai_api_key
+        key = secret.get_secret_value() if isinstance(secret, SecretStr) else ""
         timeout = chat.request_timeout if isinstance(chat.request_timeout, (int, float)) \
             else 60.0
         return cls(chat, chat.openai_api_base or "https://api.openai.com/v1", key,

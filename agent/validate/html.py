@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from html import escape
 
-from agent.charts import STYLE, bars, line_chart
+from agent.ui.charts import STYLE, bars, line_chart
 from agent.validate.metrics import TierResult
 from agent.validate.run import ValidationReport
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from agent.classify import classify_many
 from agent.enrich.llm_extract import llm_extract
+from agent.fit.classify import classify_many
 from agent.icp import versions
 from agent.llm.client import StructuredLLM
 from agent.llm.prompts import PromptFile

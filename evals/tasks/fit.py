@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from agent.classify import classify_many
+from agent.fit.classify import classify_many
 from agent.icp import versions
 from agent.llm.client import StructuredLLM
 from agent.llm.prompts import PromptFile

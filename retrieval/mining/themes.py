@@ -71,7 +71,8 @@ def _vectors(statements: list[Statement], corpus: Corpus, embed: Embed) -> np.nd
         made = dict(zip(texts, embed(texts), strict=True))
         for i in missing:
             out[i] = np.asarray(made[statements[i].clean], dtype=np.float32)
-    return np.stack(out) if out else np.zeros((0, 1), dtype=np.float32)
+    return np.stack([v for v in out if v is not None]) if out else \
+        np.zeros((0, 1), dtype=np.float32)
 
 
 def _quotes(order: list[int], statements: list[Statement],

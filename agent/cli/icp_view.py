@@ -1,4 +1,5 @@
-"""Terminal rendering of `icp validate` and of tier changes between ICP versions."""
+"""Terminal rendering of the ICP: a saved draft, `icp validate`, and tier changes between
+versions."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from agent.batch.tier_changes import TierChange
+from agent.icp.model import ICPDocument
 from agent.validate.run import ValidationReport
 
 
@@ -51,3 +53,15 @@ def print_tier_changes(console: Console, versions: tuple[str, str], rows: int,
                       f"{c.after} ({c.score_after})")
         for line in c.moved_by:
             console.print(f"   [dim]{escape(line)}[/]")
+
+
+def print_draft(console: Console, doc: ICPDocument, path: Path) -> None:
+    console.print(f"[bold green]ICP v{doc.version}[/] saved to {path} "
+                  f"(and {path.with_suffix('.md')})")
+    console.print(doc.summary)
+    console.print(f"{len(doc.criteria)} criteria, {len(doc.pain_points)} pain points, "
+                  f"{len(doc.triggers)} triggers, {len(doc.exclusions)} exclusions, "
+                  f"{len(doc.personas)} personas; {doc.grounding.checked} quotes verified, "
+                  f"{doc.grounding.dropped} dropped.")
+    for note in doc.notes:
+        console.print(f"[yellow]· {escape(note)}[/]")

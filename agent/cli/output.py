@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import click
 import typer
 from rich.console import Console
 from rich.markup import escape
@@ -25,7 +24,8 @@ class CatchingGroup(TyperGroup):
     """The top command group: every :class:`IcpError` below it ends as one line and an exit
     code (the error's ``exit_code``), never a traceback."""
 
-    def invoke(self, ctx: click.Context) -> Any:
+    # the context is typer's vendored click's (``typer._click``), not a public name
+    def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
         except IcpError as exc:

@@ -19,13 +19,13 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from agent.charts import bars
 from agent.chat.agent import ChatAgent, Delta, Done, StepEvent
 from agent.chat.session import Message
 from agent.crm.bundle import workspace_bundle
 from agent.crm.targets import TARGETS
 from agent.icp import versions
 from agent.pipeline import latest_validation
+from agent.ui.charts import bars
 from agent.validate.html import render_validation
 from retrieval.ingest import FileResult
 from retrieval.ingest import Progress as IngestProgress

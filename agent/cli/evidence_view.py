@@ -1,4 +1,4 @@
-"""Terminal rendering for the CLI: progress bars, ingest summaries and search hits."""
+"""Terminal rendering of evidence: the ingest bar and summary, search hits and themes."""
 
 from __future__ import annotations
 
@@ -10,20 +10,12 @@ from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
     Progress,
-    Task,
-    TaskProgressColumn,
     TextColumn,
     TimeElapsedColumn,
-    TimeRemainingColumn,
 )
 from rich.table import Table
-from rich.text import Text
 
-from agent.batch.run import BatchSummary
-from agent.classify import Classified
-from agent.icp.model import ICPDocument
-from agent.render_columns import column_lines
-from retrieval.ingest import FileResult, IngestSummary
+from retrieval.ingest import FileResult, IngestSummary, column_lines
 from retrieval.ingest import Progress as IngestProgress
 from retrieval.mining.models import MiningResult
 from retrieval.store import Hit
@@ -114,11 +106,11 @@ def print_hits(console: Console, query: str, hits: list[Hit]) -> None:
         who = " · ".join(str(m[k]) for k in ("kind", "account", "outcome", "speaker", "role")
                          if m.get(k))
         table.add_row(f"{hit.score:.3f}", f"[bold]{escape(str(m.get('source_id', hit.id)))}[/]"
-                      f"\n[dim]{escape(who)}[/]", escape(_snippet(hit.text)))
+                      f"\n[dim]{escape(who)}[/]", escape(snippet(hit.text)))
     console.print(table)
 
 
-def _snippet(text: str, limit: int = 400) -> str:
+def snippet(text: str, limit: int = 400) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
@@ -141,83 +133,7 @@ def print_themes(console: Console, result: MiningResult, limit: int = 15) -> Non
         if theme.keyphrases:
             console.print(f"   [dim]tags: {escape(', '.join(theme.keyphrases))}[/]")
         for quote in theme.quotes[:3]:
-            console.print(f"   “{escape(_snippet(quote.quote, 200))}” "
+            console.print(f"   “{escape(snippet(quote.quote, 200))}” "
                           f"[dim]{escape(quote.source_id)}[/]")
     if len(result.themes) > limit:
         console.print(f"\n… and {len(result.themes) - limit} more themes (use --json for all).")
-
-
-def print_draft(console: Console, doc: ICPDocument, path: Path) -> None:
-    console.print(f"[bold green]ICP v{doc.version}[/] saved to {path} "
-                  f"(and {path.with_suffix('.md')})")
-    console.print(doc.summary)
-    console.print(f"{len(doc.criteria)} criteria, {len(doc.pain_points)} pain points, "
-                  f"{len(doc.triggers)} triggers, {len(doc.exclusions)} exclusions, "
-                  f"{len(doc.personas)} personas; {doc.grounding.checked} quotes verified, "
-                  f"{doc.grounding.dropped} dropped.")
-    for note in doc.notes:
-        console.print(f"[yellow]· {escape(note)}[/]")
-
-
-def print_classified(console: Console, result: Classified) -> None:
-    p, fit = result.prospect, result.fit
-    score = "—" if fit.score is None else str(fit.score)
-    console.print(f"[bold]{escape(p.domain or p.input)}[/]  tier [bold]{fit.tier}[/] · score "
-                  f"{score} · confidence {fit.confidence:.0%} · site {p.fetch_status}")
-    facts = [(label, fact) for label, fact in (("industry", p.industry),
-                                                ("employees", p.employees),
-                                                ("country", p.country)) if fact]
-    for label, fact in facts:
-        quote = escape(_snippet(fact.quote, 120))
-        console.print(f"  {label}: {escape(fact.value)}  [dim]“{quote}” {escape(fact.url)}[/]")
-    if p.technologies:
-        console.print("  technologies: " + escape(", ".join(t.value for t in p.technologies)))
-    for reason in fit.reasons:
-        console.print(f"  {escape(reason)}")
-    if fit.llm_tier is not None or fit.llm_reasons:
-        agree = "agrees" if fit.llm_tier == fit.tier else "DISAGREES"
-        console.print(f"  LLM judgement: tier {fit.llm_tier} · score {fit.llm_score} ({agree})")
-        for reason in fit.llm_reasons:
-            console.print(f"    {escape(reason)}")
-
-
-class BatchBar:
-    """Progress over distinct domains, with rate and ETA."""
-
-    def __init__(self, console: Console) -> None:
-        self.bar = Progress(
-            TextColumn("[bold]enrich[/]"), BarColumn(), MofNCompleteColumn(),
-            TextColumn("domains"), TaskProgressColumn(), TextColumn("·"),
-            TransferSpeedLikeColumn(), TimeElapsedColumn(), TextColumn("eta"),
-            TimeRemainingColumn(), console=console, disable=not console.is_terminal,
-        )
-        self.task = self.bar.add_task("enrich", total=None)
-
-    def __enter__(self) -> BatchBar:
-        self.bar.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.bar.stop()
-
-    def update(self, done: int, total: int) -> None:
-        self.bar.update(self.task, completed=done, total=total)
-
-
-class TransferSpeedLikeColumn(TextColumn):
-    """Domains per second."""
-
-    def __init__(self) -> None:
-        super().__init__("")
-
-    def render(self, task: Task) -> Text:
-        speed = task.finished_speed or task.speed
-        return Text("—/s" if not speed else f"{speed:.1f}/s")
-
-
-def print_batch_summary(console: Console, s: BatchSummary) -> None:
-    console.print(f"[bold]{s.rows} rows[/] ({s.invalid_rows} without a usable website), "
-                  f"{s.domains} distinct domains, {s.enriched_now} enriched in this run → "
-                  f"{escape(s.output)}")
-    console.print("tiers: " + ", ".join(f"{k} {v}" for k, v in s.tiers.items()))
-    console.print("sites: " + ", ".join(f"{k} {v}" for k, v in s.statuses.items()))

@@ -10,9 +10,9 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from agent.cli_output import console, err_console, fail
+from agent.cli.output import console, err_console, fail
+from agent.cli.prospects_view import BatchBar
 from agent.pipeline import structured_llm
-from agent.render import BatchBar
 from agent.settings import Settings
 from retrieval import workspace as paths
 from retrieval.textio import atomic_write

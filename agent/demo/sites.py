@@ -1,6 +1,6 @@
 """Serve the bundled fictional prospect sites on loopback, one address per site.
 
-Each folder of ``agent/sample_sites`` becomes a site on its own address (127.0.0.2,
+Each folder of ``agent/demo/sample_sites`` becomes a site on its own address (127.0.0.2,
 127.0.0.3, …) and a shared port. A ``_status`` file in a folder sets the HTTP status its
 pages answer with (the "blocked" site answers 403, as a bot wall would).
 """
@@ -16,7 +16,7 @@ from types import TracebackType
 
 
 def sample_sites_dir() -> Path:
-    return Path(str(resources.files("agent") / "sample_sites"))
+    return Path(str(resources.files("agent") / "demo" / "sample_sites"))
 
 
 class _SiteHandler(SimpleHTTPRequestHandler):

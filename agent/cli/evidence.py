@@ -1,4 +1,5 @@
-"""``icp ingest`` and ``icp inspect``: evidence files in, with every column's role shown."""
+"""Evidence: ``icp ingest``, ``icp inspect`` (every column's role shown), ``icp search`` and
+``icp mine``."""
 
 from __future__ import annotations
 
@@ -8,11 +9,13 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
-from agent.cli_output import console, err_console
+from agent.cli.columns_view import print_inspection
+from agent.cli.evidence_view import IngestBar, print_hits, print_summary, print_themes
+from agent.cli.output import console, err_console, fail
 from agent.icp.checks import check_records
-from agent.render import IngestBar, print_summary
-from agent.render_columns import print_inspection
+from agent.pipeline import Workspace, mine_store, remember_mining
 from agent.settings import Settings
 from retrieval.ingest import Ingestor
 from retrieval.inspect import inspect_file
@@ -24,6 +27,7 @@ from retrieval.mapping import (
     targets_help,
 )
 from retrieval.records import Kind
+from retrieval.search import search as search_evidence
 
 
 class KindOption(StrEnum):
@@ -149,3 +153,53 @@ def inspect(
         print_inspection(console, report, saved is not None, checks)
     if report.error:
         raise typer.Exit(1)
+
+
+def search(
+    ctx: typer.Context,
+    query: Annotated[str, typer.Argument(help="What to look for, in plain words.")],
+    k: Annotated[int, typer.Option("-k", help="How many hits.", min=1, max=200)] = 5,
+    kind: Annotated[KindOption, typer.Option(
+        "--kind", help="Only evidence of this kind (auto: all kinds).")] = KindOption.auto,
+    as_json: Annotated[bool, typer.Option("--json", help="Print hits as JSON.")] = False,
+) -> None:
+    """Search the evidence; every hit carries its text, score and provenance."""
+    settings: Settings = ctx.obj
+    try:
+        embedder = settings.embedder()
+        hits = search_evidence(settings.store(embedder), embedder, query, k, kind.kind())
+    except ValueError as exc:
+        raise fail(str(exc)) from None
+    if as_json:
+        typer.echo(json.dumps([h.as_dict() for h in hits], indent=2, ensure_ascii=False))
+    else:
+        print_hits(console, query, hits)
+
+
+def mine(
+    ctx: typer.Context,
+    kind: Annotated[KindOption, typer.Option(
+        "--kind", help="Only mine evidence of this kind (auto: all kinds).")] = KindOption.auto,
+    limit: Annotated[int, typer.Option("--limit", help="Themes to show.", min=1)] = 15,
+    as_json: Annotated[bool, typer.Option("--json", help="Print all themes as JSON.")] = False,
+) -> None:
+    """Find recurring pain points: themes with counts by kind, outcome and segment, and quotes.
+
+    Same evidence, same themes in the same order.
+    """
+    settings: Settings = ctx.obj
+    ws = Workspace.open(settings)
+    only = kind.kind()
+    analysis = mine_store(ws, only.value if only else None)
+    result = analysis.mining
+    kept = remember_mining(ws, result) if kind is KindOption.auto else None
+    if analysis.assistant is not None:
+        for note in analysis.assistant.report.notes(ws.model):
+            err_console.print(f"[yellow]! {escape(note)}[/]")
+    if as_json:
+        typer.echo(result.model_dump_json(indent=2))
+    else:
+        print_themes(console, result, limit)
+        if kept is not None:
+            console.print(f"\n{kept:.0%} of the previous run's themes are still here "
+                          "(matched by shared quotes).")

@@ -9,7 +9,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from agent.cli_output import console
+from agent.cli.output import console
 from agent.llm.calllog import CallLog
 from agent.settings import Settings
 from retrieval import workspace as paths

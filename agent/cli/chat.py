@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from agent.cli_output import console, fail
+from agent.cli.output import console, fail
 from agent.settings import Settings
 
 
@@ -74,7 +74,7 @@ def ui(
         agent = open_agent(settings, allow_private, session)
     except ValueError as exc:
         raise fail(str(exc)) from None
-    from agent.web_ui import serve
+    from agent.ui.web import serve
 
     console.print(f"icp ui on http://{host}:{port}/ (Ctrl+C to stop)", highlight=False)
     serve(agent, host, port, password)

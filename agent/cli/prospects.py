@@ -10,11 +10,11 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from agent.classify import classify_url, load_icp
-from agent.cli_output import console, err_console, fail
+from agent.cli.output import console, err_console, fail
+from agent.cli.prospects_view import BatchBar, print_batch_summary, print_classified
+from agent.fit.classify import classify_url, load_icp
 from agent.icp.model import ICPDocument
 from agent.pipeline import structured_llm
-from agent.render import BatchBar, print_batch_summary, print_classified
 from agent.settings import Settings
 from retrieval.errors import VersionError
 

@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from agent.cli_output import console
+from agent.cli.output import console
 from agent.crm.bundle import icp_version, plan_bundle
 from agent.crm.policy import Written
 from agent.crm.targets import Target

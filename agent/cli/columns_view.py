@@ -104,26 +104,3 @@ def _print_checks(console: Console, checks: DealChecks) -> None:
             f"{escape(name.split(':', 1)[-1])} {auc:.2f}" for name, auc in kept))
     for note in decision.notes:
         console.print(f"   [dim]{escape(note)}[/]")
-
-
-def column_lines(columns: dict[str, object], mapping: str = "") -> list[str]:
-    """Short lines saying what each column of an ingested table became."""
-    lines = []
-    text, attributes = columns.get("text") or [], columns.get("attributes") or []
-    fields = columns.get("fields") or {}
-    left_out = columns.get("left_out") or {}
-    if columns.get("outcome"):
-        lines.append(f"outcome {columns['outcome']}")
-    if columns.get("deal_date"):
-        lines.append(f"deal date: {columns['deal_date']} (backtests split on it)")
-    if text:
-        lines.append("evidence text: " + ", ".join(text))  # type: ignore[arg-type]
-    if fields:
-        lines.append("fields: " + ", ".join(f"{h} → {f}" for h, f in fields.items()))  # type: ignore[union-attr]
-    if attributes:
-        lines.append(f"{len(attributes)} attributes: " + ", ".join(attributes))  # type: ignore[arg-type]
-    if left_out:
-        lines.append("left out: " + ", ".join(f"{h} ({r})" for h, r in left_out.items()))  # type: ignore[union-attr]
-    if mapping:
-        lines.append(f"mapping: {mapping} (saved; the next ingest uses it)")
-    return lines

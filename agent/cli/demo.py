@@ -7,24 +7,20 @@ import csv
 import tempfile
 from importlib import resources
 from pathlib import Path
+from typing import Annotated
 
+import typer
 from rich.console import Console
 from rich.rule import Rule
 
 from agent.batch.run import BatchOptions, run_enrich
-from agent.classify import classify_many
-from agent.demo_sites import SiteServer, sample_sites_dir
+from agent.cli.evidence_view import IngestBar, print_hits, print_summary, print_themes
+from agent.cli.icp_view import print_draft
+from agent.cli.output import console
+from agent.cli.prospects_view import BatchBar, print_batch_summary, print_classified
+from agent.demo.sites import SiteServer, sample_sites_dir
+from agent.fit.classify import classify_many
 from agent.pipeline import Workspace, draft_icp, mine_store
-from agent.render import (
-    BatchBar,
-    IngestBar,
-    print_batch_summary,
-    print_classified,
-    print_draft,
-    print_hits,
-    print_summary,
-    print_themes,
-)
 from agent.settings import Settings
 from retrieval.ingest import Ingestor
 from retrieval.search import search
@@ -89,3 +85,16 @@ def run_demo(settings: Settings, console: Console, keep: Path | None = None) -> 
         else:
             console.print("The demo workspace is temporary; run `icp demo --keep DIR` to keep it.")
         return summary.ok
+
+
+def demo(
+    ctx: typer.Context,
+    keep: Annotated[Path | None, typer.Option(
+        "--keep", help="Build the demo workspace here and keep it (default: a temp dir).")
+    ] = None,
+) -> None:
+    """Run the main job end to end on bundled sample evidence, offline."""
+    settings: Settings = ctx.obj
+    ok = run_demo(settings, console, keep)
+    if not ok:
+        raise typer.Exit(1)
