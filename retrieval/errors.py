@@ -103,6 +103,18 @@ class BlockedAddress(IcpError):
     """The URL or the address it resolves to is not allowed."""
 
 
+class WebsiteError(IcpError, ValueError):
+    """A value that is not a website (a list row's cell, an ``icp classify`` argument)."""
+
+
+class SearchError(IcpError, ValueError):
+    """A search that cannot run (an empty query, no hits asked for)."""
+
+
+class SessionError(IcpError, ValueError):
+    """A chat session name that cannot be a file name."""
+
+
 # --- evals ---------------------------------------------------------------------------------
 
 class DatasetError(IcpError, ValueError):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from retrieval.embeddings import Embedder
+from retrieval.errors import SearchError
 from retrieval.records import Kind
 from retrieval.store import EvidenceStore, Hit
 
@@ -10,8 +11,8 @@ from retrieval.store import EvidenceStore, Hit
 def search(store: EvidenceStore, embedder: Embedder, query: str, k: int = 5,
            kind: Kind | None = None) -> list[Hit]:
     if not query.strip():
-        raise ValueError("the search query is empty")
+        raise SearchError("the search query is empty")
     if k < 1:
-        raise ValueError("k must be at least 1")
+        raise SearchError("k must be at least 1")
     where = {"kind": kind.value} if kind else None
     return store.query(embedder.embed_query(query), k=k, where=where)

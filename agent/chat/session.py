@@ -16,6 +16,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from retrieval import workspace as paths
+from retrieval.errors import SessionError
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +41,7 @@ class Message(BaseModel):
 class ChatSession:
     def __init__(self, home: Path, name: str = "default") -> None:
         if not re.fullmatch(r"[\w.-]{1,64}", name):
-            raise ValueError(f"session name '{name}': use letters, digits, '.', '-', '_'")
+            raise SessionError(f"session name '{name}': use letters, digits, '.', '-', '_'")
         self.path = paths.chat_dir(home) / f"{name}.jsonl"
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._messages = self._read()

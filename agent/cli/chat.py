@@ -31,10 +31,7 @@ def chat(
     from agent.chat.terminal import run_chat
 
     settings: Settings = ctx.obj
-    try:
-        agent = open_agent(settings, allow_private, session)
-    except ValueError as exc:
-        raise fail(str(exc)) from None
+    agent = open_agent(settings, allow_private, session)
     if new:
         agent.session.clear()
     run_chat(console, agent, None if sys.stdin.isatty() else sys.stdin)
@@ -70,10 +67,7 @@ def ui(
         raise fail(f"binding to {host} exposes the workspace to the network: set --password "
                    "(or ICP_UI_PASSWORD), or keep the default 127.0.0.1")
     settings: Settings = ctx.obj
-    try:
-        agent = open_agent(settings, allow_private, session)
-    except ValueError as exc:
-        raise fail(str(exc)) from None
+    agent = open_agent(settings, allow_private, session)
     from agent.ui.web import serve
 
     console.print(f"icp ui on http://{host}:{port}/ (Ctrl+C to stop)", highlight=False)

@@ -13,7 +13,7 @@ from rich.markup import escape
 
 from agent.cli.columns_view import print_inspection
 from agent.cli.evidence_view import IngestBar, print_hits, print_summary, print_themes
-from agent.cli.output import console, err_console, fail
+from agent.cli.output import console, err_console
 from agent.icp.checks import check_records
 from agent.pipeline import Workspace, mine_store, remember_mining
 from agent.settings import Settings
@@ -165,11 +165,8 @@ def search(
 ) -> None:
     """Search the evidence; every hit carries its text, score and provenance."""
     settings: Settings = ctx.obj
-    try:
-        embedder = settings.embedder()
-        hits = search_evidence(settings.store(embedder), embedder, query, k, kind.kind())
-    except ValueError as exc:
-        raise fail(str(exc)) from None
+    embedder = settings.embedder()
+    hits = search_evidence(settings.store(embedder), embedder, query, k, kind.kind())
     if as_json:
         typer.echo(json.dumps([h.as_dict() for h in hits], indent=2, ensure_ascii=False))
     else:

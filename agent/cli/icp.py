@@ -116,12 +116,9 @@ def validate(
     settings: Settings = ctx.obj
     if since and parse_date(since) is None:
         raise fail(f"--since: '{since}' is not a date (use YYYY-MM-DD)")
-    try:
-        ws = Workspace.open(settings)
-        outcome = validate_icp(ws, iso_date(since) if since else None, test_share,
-                               tuple(use_columns or ()), tuple(drop_columns or ()))
-    except ValueError as exc:
-        raise fail(str(exc)) from None
+    ws = Workspace.open(settings)
+    outcome = validate_icp(ws, iso_date(since) if since else None, test_share,
+                           tuple(use_columns or ()), tuple(drop_columns or ()))
     if output:
         atomic_write(output, outcome.html_path.read_text(encoding="utf-8"))
     if as_json:

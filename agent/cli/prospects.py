@@ -43,12 +43,9 @@ def classify(
     """Fetch a prospect's site safely, extract firmographics, technographics and signals
     (each with its URL and quote), and score its fit against the ICP."""
     settings: Settings = ctx.obj
-    try:
-        icp = load_icp(settings.workspace(), icp_file)
-        llm = structured_llm(settings)
-        thresholds = settings.thresholds()
-    except ValueError as exc:
-        raise fail(str(exc)) from None
+    icp = load_icp(settings.workspace(), icp_file)
+    llm = structured_llm(settings)
+    thresholds = settings.thresholds()
     result = classify_url(url, icp, allow_private=allow_private, llm=llm,
                           thresholds=thresholds)
     if as_json:
@@ -97,24 +94,21 @@ def enrich(
     settings: Settings = ctx.obj
     out = err_console if as_json else console
     try:
-        try:
-            icp: ICPDocument | None = load_icp(settings.workspace(), icp_file)
-        except VersionError:
-            if icp_file is not None:
-                raise
-            icp = None
-            out.print("[yellow]No ICP in the workspace: enriching only (fit columns left "
-                      "empty). Run `icp draft`, then this command again with --rescore to "
-                      "add fit scores without refetching.[/]")
-        options = BatchOptions(concurrency=concurrency, chunk=max(8, 2 * concurrency),
-                               resume=resume,
-                               retry_failed=retry_failed, allow_private=allow_private,
-                               thresholds=settings.thresholds(), llm=structured_llm(settings),
-                               engine=engine.value, rescore=rescore, prefer=prefer.value)
-        with BatchBar(out) as bar:
-            summary = run_enrich(source, output, icp, options, progress=bar.update)
-    except ValueError as exc:
-        raise fail(str(exc)) from None
+        icp: ICPDocument | None = load_icp(settings.workspace(), icp_file)
+    except VersionError:
+        if icp_file is not None:
+            raise
+        icp = None
+        out.print("[yellow]No ICP in the workspace: enriching only (fit columns left "
+                  "empty). Run `icp draft`, then this command again with --rescore to "
+                  "add fit scores without refetching.[/]")
+    options = BatchOptions(concurrency=concurrency, chunk=max(8, 2 * concurrency),
+                           resume=resume,
+                           retry_failed=retry_failed, allow_private=allow_private,
+                           thresholds=settings.thresholds(), llm=structured_llm(settings),
+                           engine=engine.value, rescore=rescore, prefer=prefer.value)
+    with BatchBar(out) as bar:
+        summary = run_enrich(source, output, icp, options, progress=bar.update)
     if as_json:
         typer.echo(json.dumps(summary.__dict__, indent=2))
     else:

@@ -21,6 +21,7 @@ from urllib.parse import urljoin, urlsplit
 from agent.enrich.extract import PageFacts, Signal, extract
 from agent.enrich.fetcher import SafeFetcher
 from agent.enrich.status import page_status
+from retrieval.errors import WebsiteError
 
 TELLING = (("about", r"about|company|who-we-are|our-story|team"),
            ("careers", r"careers|jobs|join|hiring"),
@@ -86,17 +87,17 @@ def normalise_target(raw: str) -> tuple[str, str]:
     """``Acme.com/`` -> ("https://acme.com/", "acme.com"); keeps an explicit scheme."""
     raw = raw.strip()
     if not raw:
-        raise ValueError("empty website")
+        raise WebsiteError("empty website")
     url = raw if re.match(r"^[a-z][a-z0-9+.-]*://", raw, re.I) else f"https://{raw}"
     parts = urlsplit(url)
     try:
         host = (parts.hostname or "").lower().rstrip(".")
         port = parts.port
     except ValueError:
-        raise ValueError(f"'{raw}' is not a website") from None
+        raise WebsiteError(f"'{raw}' is not a website") from None
     is_name = re.fullmatch(r"[a-z0-9_-]+(\.[a-z0-9_-]+)+|localhost", host)
     if not host or not (is_name or ":" in host):
-        raise ValueError(f"'{raw}' is not a website")
+        raise WebsiteError(f"'{raw}' is not a website")
     domain = host[4:] if host.startswith("www.") else host
     netloc = (f"[{host}]" if ":" in host else host) + (f":{port}" if port else "")
     return f"{parts.scheme.lower()}://{netloc}{parts.path or '/'}", domain
