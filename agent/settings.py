@@ -15,8 +15,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from retrieval import workspace as paths
 from retrieval.embeddings import Embedder
 from retrieval.errors import ModelMismatchError, SettingsError
-from retrieval.mapping import MappingStore
 from retrieval.store import EvidenceStore
+from retrieval.tables.mapping import MappingStore
 
 if TYPE_CHECKING:
     from agent.fit.score import Thresholds

@@ -104,7 +104,7 @@ def run_naive(source: Path, out: Path) -> dict[str, object]:
     import pandas as pd
 
     from agent.fit.rows import classify_row
-    from retrieval.schema import build_schema
+    from retrieval.tables.schema import build_schema
 
     frame = pd.read_csv(source, dtype=str, keep_default_na=False)
     schema = build_schema(list(frame.columns), frame.head(2000).to_dict("records"))

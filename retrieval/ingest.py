@@ -27,14 +27,14 @@ from pathlib import Path
 import numpy as np
 
 from retrieval.chunking import Chunker
-from retrieval.columns import Role
 from retrieval.embeddings import Embedder
 from retrieval.errors import IngestError
-from retrieval.mapping import ColumnMapping, MappingStore
 from retrieval.parsers import SUPPORTED_SUFFIXES, ParsedSource, parse_file
 from retrieval.records import Chunk, Kind, RowProblem
-from retrieval.schema import READER_VERSION, TableSchema
 from retrieval.store import EvidenceStore, SourceEntry
+from retrieval.tables.columns import Role
+from retrieval.tables.mapping import ColumnMapping, MappingStore
+from retrieval.tables.schema import READER_VERSION, TableSchema
 from retrieval.textio import file_sha256
 
 log = logging.getLogger(__name__)

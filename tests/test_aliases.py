@@ -1,6 +1,6 @@
-from retrieval.aliases import map_columns, normalise_header
-from retrieval.fields import normalise_outcome, parse_number
 from retrieval.records import Outcome
+from retrieval.tables.aliases import map_columns, normalise_header
+from retrieval.tables.fields import normalise_outcome, parse_number
 
 
 def test_headers_from_common_crms_map_to_fields() -> None:

@@ -6,14 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from retrieval.attributes import attributes_in, list_items, parse_key
-from retrieval.columns import Role, infer_role, split_items
 from retrieval.errors import IngestError
-from retrieval.outcomes import detect_outcome, explicit_rule, header_outcome
 from retrieval.parsers import read_all
 from retrieval.records import Kind, Outcome
-from retrieval.schema import build_schema, cell_label
-from retrieval.values import parse_headcount, split_industry_size
+from retrieval.tables.attributes import attributes_in, list_items, parse_key
+from retrieval.tables.columns import Role, infer_role, split_items
+from retrieval.tables.outcomes import detect_outcome, explicit_rule, header_outcome
+from retrieval.tables.schema import build_schema, cell_label
+from retrieval.tables.values import parse_headcount, split_industry_size
 
 from .conftest import EXPORTS, shared_data
 
@@ -210,7 +210,7 @@ def test_leads_export_every_column_has_a_role() -> None:
 
 def test_override_errors_name_the_column(tmp_path: Path) -> None:
     from retrieval.errors import MappingError
-    from retrieval.mapping import ColumnMapping
+    from retrieval.tables.mapping import ColumnMapping
 
     path = write(tmp_path / "d.csv", "Company,Outcome\nA,Won\n")
     with pytest.raises(IngestError, match="no column named 'Plan'"):

@@ -9,12 +9,12 @@ import pytest
 from typer.testing import CliRunner
 
 from agent.cli import app
-from retrieval.columns import Role
 from retrieval.errors import IngestError, MappingError
 from retrieval.ingest import Ingestor
-from retrieval.mapping import ColumnMapping, MappingStore, load_mapping_file
 from retrieval.parsers import read_all
 from retrieval.store import EvidenceStore
+from retrieval.tables.columns import Role
+from retrieval.tables.mapping import ColumnMapping, MappingStore, load_mapping_file
 
 from .conftest import EXPORTS
 

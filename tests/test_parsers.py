@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 
-from retrieval.columns import Role
 from retrieval.errors import IngestError
 from retrieval.parsers import read_all
 from retrieval.records import Kind
+from retrieval.tables.columns import Role
 
 from .conftest import SAMPLE_DATA, shared_data
 

@@ -20,11 +20,11 @@ from agent.icp.leakage import find_leaks
 from agent.validate.reference import boosting_scores, features
 from agent.validate.run import backtest
 from agent.validate.split import split_deals
-from retrieval.columns import Role
-from retrieval.dates import day_first, iso_date, looks_like_date
-from retrieval.inspect import inspect_file
-from retrieval.mapping import ColumnMapping
 from retrieval.parsers import read_all
+from retrieval.tables.columns import Role
+from retrieval.tables.dates import day_first, iso_date, looks_like_date
+from retrieval.tables.inspect import inspect_file
+from retrieval.tables.mapping import ColumnMapping
 
 from .conftest import shared_data
 from .test_validate import file_deals

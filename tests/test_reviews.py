@@ -8,7 +8,6 @@ import pytest
 
 from agent.icp.drafter import draft
 from agent.icp.markdown import render
-from retrieval.columns import Role
 from retrieval.corpus import Corpus
 from retrieval.embeddings import Embedder
 from retrieval.ingest import Ingestor
@@ -19,6 +18,7 @@ from retrieval.parsers import read_all
 from retrieval.parsers.reviews import question_facet
 from retrieval.records import Kind
 from retrieval.store import EvidenceStore
+from retrieval.tables.columns import Role
 
 from .conftest import EXPORTS, ROOT, shared_data
 

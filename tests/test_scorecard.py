@@ -165,8 +165,8 @@ def test_leads_scorecard_matches_the_black_box() -> None:
 
 def test_startups_scorecard_matches_the_black_box() -> None:
     from agent.icp.checks import deals_of
-    from retrieval.mapping import ColumnMapping
     from retrieval.parsers import read_all
+    from retrieval.tables.mapping import ColumnMapping
 
     records, _ = read_all(shared_data("startups_crunchbase/startup_data.csv"),
                           mapping=ColumnMapping(outcome="status", won=["acquired"],

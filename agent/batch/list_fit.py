@@ -1,6 +1,6 @@
 """Fit of each row of a prospect list from its own columns, and its site when enriched.
 
-The list's columns get the same roles as an ingested export (``retrieval/schema.py``), so
+The list's columns get the same roles as an ingested export (``retrieval/tables/schema.py``), so
 an ICP criterion learned from ``attr:Lead Source`` or ``employees`` is judged on the list's
 ``Lead Source`` or ``Employees`` column. Rows that share the values the ICP looks at share
 one judgement (a prospect list repeats industries, countries and size bands), which is
@@ -17,7 +17,7 @@ from agent.fit.rows import RowFacts, judge_row
 from agent.fit.score import Scored, Scorer, Thresholds, Verdict, reasons_of
 from agent.icp.deals import metadata_key
 from agent.icp.model import ICPDocument
-from retrieval.schema import TableSchema, build_schema
+from retrieval.tables.schema import TableSchema, build_schema
 
 MEMO_LIMIT = 200_000
 FIT_MEMO_LIMIT = 10_000  # whole fits (with their reasons) are bigger: keep fewer

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from agent.batch.prospect_csv import ProspectList, open_prospects
-from retrieval.columns import SAMPLE_ROWS
+from retrieval.tables.columns import SAMPLE_ROWS
 from retrieval.textio import atomic_open
 
 ENRICH_COLUMNS = ["domain", "fetch_status", "industry", "employee_range", "country",

@@ -13,9 +13,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from retrieval.aliases import normalise_header
 from retrieval.errors import IngestError
-from retrieval.tables import sniff_delimiter
+from retrieval.tables.aliases import normalise_header
+from retrieval.tables.rows import sniff_delimiter
 from retrieval.textio import open_text
 
 WEBSITE_ALIASES = ("website", "domain", "company domain name", "company domain", "account website",

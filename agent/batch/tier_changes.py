@@ -13,7 +13,7 @@ from pathlib import Path
 from agent.batch.list_fit import ListFit, RowFit
 from agent.batch.prospect_csv import open_prospects
 from agent.icp.model import ICPDocument
-from retrieval.columns import SAMPLE_ROWS
+from retrieval.tables.columns import SAMPLE_ROWS
 
 
 @dataclass

@@ -7,8 +7,8 @@ from rich.markup import escape
 from rich.table import Table
 
 from agent.icp.checks import DealChecks
-from retrieval.columns import Role
-from retrieval.inspect import Inspection
+from retrieval.tables.columns import Role
+from retrieval.tables.inspect import Inspection
 
 TOP_SOLO = 5  # single-column AUCs shown beside the leak decisions
 

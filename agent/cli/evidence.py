@@ -18,16 +18,16 @@ from agent.icp.checks import check_records
 from agent.pipeline import Workspace, mine_store, remember_mining
 from agent.settings import Settings
 from retrieval.ingest import Ingestor
-from retrieval.inspect import inspect_file
-from retrieval.mapping import (
+from retrieval.records import Kind
+from retrieval.search import search as search_evidence
+from retrieval.tables.inspect import inspect_file
+from retrieval.tables.mapping import (
     ColumnMapping,
     load_mapping_file,
     parse_map_options,
     split_values,
     targets_help,
 )
-from retrieval.records import Kind
-from retrieval.search import search as search_evidence
 
 
 class KindOption(StrEnum):

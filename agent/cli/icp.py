@@ -13,7 +13,7 @@ from agent.cli.output import console, fail
 from agent.icp import versions
 from agent.pipeline import Workspace, draft_icp
 from agent.settings import Settings
-from retrieval.dates import iso_date, parse_date
+from retrieval.tables.dates import iso_date, parse_date
 from retrieval.textio import atomic_write
 
 UseColumnOption = Annotated[list[str] | None, typer.Option(

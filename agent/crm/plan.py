@@ -26,11 +26,11 @@ from agent.crm.targets import (
     fields_of,
     looks_like,
 )
-from retrieval.aliases import normalise_header
 from retrieval.errors import CrmError, IngestError
 from retrieval.records import RowProblem
-from retrieval.tables import iter_rows
-from retrieval.values import parse_headcount, parse_number
+from retrieval.tables.aliases import normalise_header
+from retrieval.tables.rows import iter_rows
+from retrieval.tables.values import parse_headcount, parse_number
 
 Action = Literal["create", "update", "no change", "conflict", "no key", "duplicate key"]
 ACTIONS: tuple[Action, ...] = ("create", "update", "no change", "conflict", "no key",

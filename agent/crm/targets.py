@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal, cast
 
-from retrieval.aliases import normalise_header
+from retrieval.tables.aliases import normalise_header
 
 Target = Literal["hubspot", "salesforce"]
 TARGETS: tuple[Target, ...] = ("hubspot", "salesforce")

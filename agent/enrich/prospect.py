@@ -20,7 +20,7 @@ from urllib.parse import urljoin, urlsplit
 
 from agent.enrich.extract import PageFacts, Signal, extract
 from agent.enrich.fetcher import SafeFetcher
-from agent.enrich.status import page_status
+from agent.enrich.status import FetchStatus, page_status
 from retrieval.errors import WebsiteError
 
 TELLING = (("about", r"about|company|who-we-are|our-story|team"),
@@ -65,7 +65,7 @@ class Prospect:
     input: str
     url: str = ""
     domain: str = ""
-    fetch_status: str = "error"
+    fetch_status: FetchStatus = "error"
     error: str = ""
     pages: list[PageFacts] = field(default_factory=list)
     industry: Fact | None = None

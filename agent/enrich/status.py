@@ -7,11 +7,13 @@ the page described the company; fit scoring gives it tier "unknown".
 from __future__ import annotations
 
 import re
+from typing import Literal, get_args
 
 from agent.enrich.fetcher import FetchResult
 
-STATUSES = ("ok", "blocked", "not_found", "timeout", "robots_disallowed", "parked", "empty",
-            "error")
+FetchStatus = Literal["ok", "blocked", "not_found", "timeout", "robots_disallowed", "parked",
+                      "empty", "error"]
+STATUSES: tuple[FetchStatus, ...] = get_args(FetchStatus)
 _BOT_WALL = re.compile(
     r"captcha|are you (a )?human|verify you are human|access denied|attention required|"
     r"checking your browser|enable javascript and cookies|request blocked|bot detection|"
@@ -23,10 +25,11 @@ _PARKED = re.compile(
 MIN_WORDS = 25
 
 
-def page_status(result: FetchResult, visible_text: str = "") -> str:
+def page_status(result: FetchResult, visible_text: str = "") -> FetchStatus:
     """One of :data:`STATUSES` for a fetched page."""
-    if result.outcome in ("timeout", "robots_disallowed", "not_found"):
-        return result.outcome
+    for passed_on in ("timeout", "robots_disallowed", "not_found"):
+        if result.outcome == passed_on:
+            return passed_on
     if result.outcome == "blocked_address":
         return "error"
     if result.outcome != "ok" or result.status_code is None:

@@ -15,7 +15,7 @@ from agent.fit.score import Fit, Scorer, Thresholds, Verdict, fit_from
 from agent.icp.bands import Band, band_of, fixed_bands
 from agent.icp.deals import label_of, metadata_key, row_attributes
 from agent.icp.model import Criterion, ICPDocument
-from retrieval.attributes import NOT_RECORDED
+from retrieval.tables.attributes import NOT_RECORDED
 
 NOT_IN_A_ROW = ("pain", "trigger", "loss_theme")
 NUMERIC = ("employees", "revenue", "amount")

@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
 from agent.enrich.prospect import Fact, Prospect
 from agent.icp.bands import Band
 from agent.icp.model import Criterion, ICPDocument
-from agent.icp.scorecard import Scorecard
+from agent.icp.scorecard import Letter, Scorecard
 from agent.triggers import site_signals
 from retrieval.mining.keyphrases import terms
 from retrieval.mining.themes import size_band
@@ -45,10 +46,14 @@ class Thresholds(BaseModel):
                                 "pull thinly evidenced scores toward the middle")
 
 
+VerdictResult = Literal["match", "mismatch", "unknown", "excluded"]
+Tier = Literal["A", "B", "C", "D", "unknown"]
+
+
 class Verdict(BaseModel):
     criterion: str
     kind: str
-    result: str  # match | mismatch | unknown | excluded
+    result: VerdictResult
     reason: str
     url: str = ""
     quote: str = ""
@@ -59,13 +64,13 @@ class Verdict(BaseModel):
 
 class Fit(BaseModel):
     score: int | None
-    tier: str  # A | B | C | D | unknown
+    tier: Tier
     confidence: float
     reasons: list[str]
     verdicts: list[Verdict]
     excluded: bool = False
     llm_score: int | None = None  # the LLM's judgement, kept beside (never instead of) ours
-    llm_tier: str | None = None
+    llm_tier: Tier | None = None
     llm_reasons: list[str] = []
     llm_quotes: int = 0  # the LLM's verdict quotes checked against the page
     llm_quotes_dropped: int = 0  # of those, not on the page or not about the criterion
@@ -197,7 +202,7 @@ def _size_in_band(criterion: Criterion, name: str, p: Prospect) -> Verdict:
                    url=p.employees.url, quote=p.employees.quote)
 
 
-def tier_for(score: float, t: Thresholds) -> str:
+def tier_for(score: float, t: Thresholds) -> Letter:
     return "A" if score >= t.a else "B" if score >= t.b else "C" if score >= t.c else "D"
 
 
@@ -208,7 +213,7 @@ def _weight(criterion: Criterion) -> float:
 @dataclass(frozen=True)
 class Scored:
     score: int | None
-    tier: str
+    tier: Tier
     confidence: float
     excluded: bool
     points: int | None = None        # a scorecard's points total

@@ -40,9 +40,9 @@ from agent.icp.stats import (
     value_stats,
     wilson,
 )
-from retrieval.attributes import NOT_RECORDED
 from retrieval.corpus import Corpus
 from retrieval.mining.models import Evidence
+from retrieval.tables.attributes import NOT_RECORDED
 
 MIN_COVERAGE = 0.5  # an attribute's column must be in half the deals' sources to be analysed
 # A hard exclusion: a value that almost never wins (a tenth of the baseline win rate or

@@ -4,7 +4,7 @@ every attribute the ingest stored, under the names the ICP's criteria use.
 Canonical fields keep today's criterion names (``industry``, ``size``, ``revenue``,
 ``country``, ``technology``); every other attribute keeps its metadata key
 (``attr:Lead Source``, ``num:TotalVisits``, ``list:Tags``; see
-``retrieval/attributes.py``). Numbers stay numbers here; bands are cut by the learner.
+``retrieval/tables/attributes.py``). Numbers stay numbers here; bands are cut by the learner.
 """
 
 from __future__ import annotations
@@ -13,10 +13,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from retrieval.attributes import CANONICAL, NOT_RECORDED, attributes_in, list_items
-from retrieval.columns import Role
 from retrieval.corpus import Corpus, EvidenceChunk
-from retrieval.dates import iso_date
+from retrieval.tables.attributes import CANONICAL, NOT_RECORDED, attributes_in, list_items
+from retrieval.tables.columns import Role
+from retrieval.tables.dates import iso_date
 
 CLOSED = ("won", "lost", "churned")
 # canonical metadata key -> the attribute name criteria use

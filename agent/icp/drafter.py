@@ -104,7 +104,7 @@ def summarise(doc: ICPDocument) -> str:
 
 
 def _date_note(corpus: Corpus) -> str:
-    """Which column dates the deals (chosen at ingest, see ``retrieval/deal_date.py``)."""
+    """Which column dates the deals (chosen at ingest, see ``retrieval/tables/deal_date.py``)."""
     columns: dict[str, int] = {}
     closed = 0
     for chunk in corpus.chunks:

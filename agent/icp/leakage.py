@@ -31,8 +31,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from agent.icp.deals import Deal, label_of
-from retrieval.attributes import NOT_RECORDED
-from retrieval.outcomes import fill_leak
+from retrieval.tables.attributes import NOT_RECORDED
+from retrieval.tables.outcomes import fill_leak
 
 SOLO_AUC = 0.95       # one column alone ranking deals this well is written after the outcome
 FAR_BETTER = 0.15     # ... or, ranking at FAR_BETTER_FLOOR or more, this much better than

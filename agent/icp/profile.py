@@ -17,8 +17,8 @@ from agent.icp.bands import band_of, fixed_bands
 from agent.icp.deals import label_of, metadata_key, row_attributes
 from agent.icp.model import ProfileShare
 from agent.icp.stats import wilson
-from retrieval.attributes import NOT_RECORDED
 from retrieval.corpus import Corpus
+from retrieval.tables.attributes import NOT_RECORDED
 
 MIN_COUNT = 3
 MAX_VALUES_SHOWN = 5

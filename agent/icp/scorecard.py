@@ -22,16 +22,18 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import chain
+from typing import Literal, get_args
 
 import numpy as np
 from pydantic import BaseModel, Field
 
 from agent.icp.deals import Deal, role_of
-from retrieval.columns import Role
+from retrieval.tables.columns import Role
 
 POINTS_TO_DOUBLE = 20
 TIER_SHARES = (0.2, 0.3, 0.3)  # A, B, C of the training deals (D: the rest)
-TIERS = ("A", "B", "C", "D")
+Letter = Literal["A", "B", "C", "D"]  # a scored tier; "unknown" is not scored
+TIERS: tuple[Letter, ...] = get_args(Letter)
 MIN_LEVEL, MIN_LEVEL_SHARE = 10, 0.002  # a value needs this many deals to get points
 POOLED = "\x00pooled"
 
@@ -57,7 +59,7 @@ class Scorecard(BaseModel):
             return 50.0
         return float(np.interp(total, self.totals, self.scores, left=0.0, right=100.0))
 
-    def tier_of(self, score: float) -> str:
+    def tier_of(self, score: float) -> Letter:
         for tier in TIERS[:3]:
             if tier in self.tiers and score >= self.tiers[tier]:
                 return tier

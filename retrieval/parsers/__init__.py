@@ -10,11 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from retrieval.aliases import describe_aliases
-from retrieval.columns import Role
 from retrieval.errors import IngestError
-from retrieval.fields import split_front_matter
-from retrieval.mapping import ColumnMapping
 from retrieval.parsers.reviews import is_review_table, review_rows
 from retrieval.parsers.tickets import ticket_rows, unwrap_ticket
 from retrieval.parsers.transcripts import (
@@ -26,9 +22,13 @@ from retrieval.parsers.transcripts import (
 )
 from retrieval.parsers.winloss import winloss_note, winloss_rows
 from retrieval.records import EvidenceRecord, Kind, Outcome, RowProblem
-from retrieval.sample import headers_of, spread_sample
-from retrieval.schema import TableSchema, build_schema
-from retrieval.tables import TABLE_SUFFIXES, iter_rows, json_records, json_rows, load_json
+from retrieval.tables.aliases import describe_aliases
+from retrieval.tables.columns import Role
+from retrieval.tables.fields import split_front_matter
+from retrieval.tables.mapping import ColumnMapping
+from retrieval.tables.rows import TABLE_SUFFIXES, iter_rows, json_records, json_rows, load_json
+from retrieval.tables.sample import headers_of, spread_sample
+from retrieval.tables.schema import TableSchema, build_schema
 from retrieval.textio import read_text
 
 TEXT_SUFFIXES = {".txt", ".md", ".markdown", ".text"}

@@ -13,12 +13,12 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-from retrieval.aliases import normalise_header
 from retrieval.clean import clean_text
-from retrieval.columns import Role
 from retrieval.records import EvidenceRecord, Kind, Outcome, RowProblem
-from retrieval.schema import TableSchema
-from retrieval.tables import Row
+from retrieval.tables.aliases import normalise_header
+from retrieval.tables.columns import Role
+from retrieval.tables.rows import Row
+from retrieval.tables.schema import TableSchema
 
 FACETS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("job", re.compile(r"problems? .*solv|solv.* problems?|use case|job to be done|"

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from retrieval.clean import clean_inline, clean_text
 from retrieval.records import EvidenceRecord, Kind, RowProblem
-from retrieval.schema import TableSchema
-from retrieval.tables import Row
+from retrieval.tables.rows import Row
+from retrieval.tables.schema import TableSchema
 
 
 def unwrap_ticket(row: dict[str, object]) -> dict[str, object]:

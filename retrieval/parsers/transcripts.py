@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from retrieval.cells import flatten
 from retrieval.clean import clean_inline
 from retrieval.errors import IngestError
-from retrieval.fields import front_matter_fields, split_front_matter
 from retrieval.records import EvidenceRecord, Kind
+from retrieval.tables.cells import flatten
+from retrieval.tables.fields import front_matter_fields, split_front_matter
 
 MIN_TURN_WORDS = 3
 

@@ -5,15 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-from retrieval.attributes import parse_key
 from retrieval.clean import clean_inline, clean_text, reflow
-from retrieval.columns import Role
 from retrieval.errors import IngestError
-from retrieval.fields import front_matter_fields, split_front_matter
-from retrieval.outcomes import FALSE_VALUES, TRUE_VALUES
 from retrieval.records import EvidenceRecord, Kind, RowProblem
-from retrieval.schema import TableSchema
-from retrieval.tables import Row
+from retrieval.tables.attributes import parse_key
+from retrieval.tables.columns import Role
+from retrieval.tables.fields import front_matter_fields, split_front_matter
+from retrieval.tables.outcomes import FALSE_VALUES, TRUE_VALUES
+from retrieval.tables.rows import Row
+from retrieval.tables.schema import TableSchema
 
 MAX_PROFILE_ATTRIBUTES = 8
 FLAG_VALUES = TRUE_VALUES | FALSE_VALUES  # yes/no flags say little in a sentence

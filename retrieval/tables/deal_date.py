@@ -17,10 +17,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from retrieval.cells import cell
-from retrieval.dates import day_first, parse_date
-from retrieval.outcomes import CLOSED, OutcomeRule, fill_leak
 from retrieval.records import Outcome
+from retrieval.tables.cells import cell
+from retrieval.tables.dates import day_first, parse_date
+from retrieval.tables.outcomes import CLOSED, OutcomeRule, fill_leak
 
 NEARLY_ALL = 0.9  # the deal date is filled for at least this share of each outcome's deals
 

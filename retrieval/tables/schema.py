@@ -1,9 +1,9 @@
 """The plan for one table export: every column's role, the outcome rule, repairs.
 
-``build_schema`` looks at rows spread over the whole table (``retrieval/sample.py``), applies
-the user's overrides, the alias table *as a hypothesis the values must confirm*
-(``retrieval/confirm.py``) and the inference of ``retrieval/columns.py``, sets aside columns
-that copy another one, picks the deal date (``retrieval/deal_date.py``), and returns a
+``build_schema`` looks at rows spread over the whole table (``sample.py``), applies the
+user's overrides, the alias table *as a hypothesis the values must confirm*
+(``confirm.py``) and the inference of ``columns.py``, sets aside columns that copy another
+one, picks the deal date (``deal_date.py``), and returns a
 ``TableSchema`` that turns each row into canonical fields, attributes and evidence text.
 An attribute column whose cell is empty is stored as ``""`` ("not recorded", a level the
 learner may test); a key that is absent means the table has no such column.
@@ -17,18 +17,24 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from retrieval.aliases import ALIASES, ColumnMap, map_columns
-from retrieval.attributes import CANONICAL, LEARNABLE, PREFIXES, attribute_key, attribute_value
-from retrieval.cells import cell, flatten, is_placeholder
 from retrieval.clean import clean_text
-from retrieval.columns import ATTRIBUTE_ROLES, ColumnProfile, Role, profile_column
-from retrieval.confirm import confirm, names_an_account
-from retrieval.dates import iso_date
-from retrieval.deal_date import DateChoice, choose_date
 from retrieval.errors import MappingError
-from retrieval.fields import collect_fields
-from retrieval.mapping import ATTRIBUTE_WORD, ROLE_WORDS, ColumnMapping
-from retrieval.outcomes import OutcomeRule, detect_outcome, explicit_rule
+from retrieval.tables.aliases import ALIASES, ColumnMap, map_columns
+from retrieval.tables.attributes import (
+    CANONICAL,
+    LEARNABLE,
+    PREFIXES,
+    attribute_key,
+    attribute_value,
+)
+from retrieval.tables.cells import cell, flatten, is_placeholder
+from retrieval.tables.columns import ATTRIBUTE_ROLES, ColumnProfile, Role, profile_column
+from retrieval.tables.confirm import confirm, names_an_account
+from retrieval.tables.dates import iso_date
+from retrieval.tables.deal_date import DateChoice, choose_date
+from retrieval.tables.fields import collect_fields
+from retrieval.tables.mapping import ATTRIBUTE_WORD, ROLE_WORDS, ColumnMapping
+from retrieval.tables.outcomes import OutcomeRule, detect_outcome, explicit_rule
 
 READER_VERSION = 2  # part of each file's ledger digest: a new reader re-reads old files
 EXTRA = "\x00extra"  # a repaired row's labelled cells that have no column of their own

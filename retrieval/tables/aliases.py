@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from retrieval.cells import cell
+from retrieval.tables.cells import cell
 
 # canonical field -> aliases, in order of preference (the first header found wins).
 ALIASES: dict[str, tuple[str, ...]] = {

@@ -1,13 +1,13 @@
 """What each column of a table export is: its role, inferred from the header and the values.
 
-The alias table (``retrieval/aliases.py``) names the columns we know; every other column
+The alias table (``retrieval/tables/aliases.py``) names the columns we know; every other column
 gets a role from what its values look like (type, cardinality, length, patterns), so
 nothing a real export carries is silently dropped:
 
 - ``identifier``: one value per row (ids, uuids, record numbers, row labels): not evidence;
 - ``text``: free text, becomes evidence labelled by its header;
 - ``category`` / ``number`` / ``list``: attributes in the chunk metadata (see
-  ``retrieval/attributes.py`` for their names);
+  ``retrieval/tables/attributes.py`` for their names);
 - ``date``, ``url``: kept in the metadata, not learned from;
 - ``pii``: e-mail addresses, phone numbers and person names: never an attribute;
 - ``empty``: no value in the rows profiled.
@@ -25,9 +25,9 @@ from dataclasses import field as dc_field
 from enum import StrEnum
 from typing import Any
 
-from retrieval.aliases import normalise_header
-from retrieval.cells import PLACEHOLDERS, flatten
-from retrieval.dates import excel_serial, header_names_date, looks_like_date
+from retrieval.tables.aliases import normalise_header
+from retrieval.tables.cells import PLACEHOLDERS, flatten
+from retrieval.tables.dates import excel_serial, header_names_date, looks_like_date
 
 
 class Role(StrEnum):

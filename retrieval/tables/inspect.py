@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from retrieval.ingest import column_summary
-from retrieval.mapping import ColumnMapping
 from retrieval.parsers import KindUnknownError, parse_file
 from retrieval.records import EvidenceRecord, Kind, RowProblem
-from retrieval.schema import TableSchema
+from retrieval.tables.mapping import ColumnMapping
+from retrieval.tables.schema import TableSchema
 
 MAX_OUTCOME_VALUES = 12
 

@@ -28,9 +28,9 @@ from typing import Any
 
 import yaml
 
-from retrieval.aliases import ALIASES
-from retrieval.columns import Role
 from retrieval.errors import MappingError
+from retrieval.tables.aliases import ALIASES
+from retrieval.tables.columns import Role
 from retrieval.textio import atomic_write
 
 ROLE_WORDS = {

@@ -17,11 +17,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from retrieval.aliases import normalise_header
-from retrieval.cells import cell
-from retrieval.dates import parse_date
 from retrieval.records import Outcome
-from retrieval.values import normalise_outcome
+from retrieval.tables.aliases import normalise_header
+from retrieval.tables.cells import cell
+from retrieval.tables.dates import parse_date
+from retrieval.tables.values import normalise_outcome
 
 TRUE_VALUES = frozenset({"1", "true", "yes", "y", "t", "x", "1.0"})
 FALSE_VALUES = frozenset({"0", "false", "no", "n", "f", "0.0"})

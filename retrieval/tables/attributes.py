@@ -18,9 +18,9 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from retrieval.columns import Role, split_items
-from retrieval.dates import parse_date
-from retrieval.values import parse_number
+from retrieval.tables.columns import Role, split_items
+from retrieval.tables.dates import parse_date
+from retrieval.tables.values import parse_number
 
 PREFIXES: dict[Role, str] = {
     Role.CATEGORY: "attr:", Role.NUMBER: "num:", Role.LIST: "list:",

@@ -7,11 +7,11 @@ from typing import Any
 
 import yaml
 
-from retrieval.aliases import ColumnMap, map_columns
-from retrieval.cells import flatten
-from retrieval.outcomes import OutcomeRule
 from retrieval.records import Outcome
-from retrieval.values import (
+from retrieval.tables.aliases import ColumnMap, map_columns
+from retrieval.tables.cells import flatten
+from retrieval.tables.outcomes import OutcomeRule
+from retrieval.tables.values import (
     normalise_outcome,
     parse_headcount,
     parse_number,

@@ -1,6 +1,6 @@
 """Values decide, aliases propose: does a column's content confirm the field its header names?
 
-The alias table (``retrieval/aliases.py``) matches headers, and a header is only a
+The alias table (``retrieval/tables/aliases.py``) matches headers, and a header is only a
 hypothesis: a 3-value ``Client`` column (``Current`` / ``New``) is not the account's name, a
 yes/no ``Competitors`` column is not a competitor, ``Name`` holding company names is not a
 speaker, ``contact`` holding ``cellular`` / ``telephone`` is not a person. Each field states
@@ -13,10 +13,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from retrieval.columns import is_number, looks_like_codes, person_names
-from retrieval.dates import looks_like_date
-from retrieval.outcomes import FALSE_VALUES, TRUE_VALUES
-from retrieval.values import parse_headcount, parse_number
+from retrieval.tables.columns import is_number, looks_like_codes, person_names
+from retrieval.tables.dates import looks_like_date
+from retrieval.tables.outcomes import FALSE_VALUES, TRUE_VALUES
+from retrieval.tables.values import parse_headcount, parse_number
 
 FEW_VALUES = 5        # a column with this many distinct values or fewer is a category
 MIN_VALUES_TO_JUDGE = 20  # below this many filled cells, the header is trusted
