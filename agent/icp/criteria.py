@@ -30,7 +30,7 @@ from agent.icp.deals import (
     unique_deals,
 )
 from agent.icp.leakage import Leak, LeakDecision, find_leaks
-from agent.icp.model import Criterion
+from agent.icp.model import Confidence, Criterion
 from agent.icp.scorecard import TIER_SHARES, Scorecard, fit_points, scorecard_of
 from agent.icp.stats import (
     MIN_SUPPORT,
@@ -91,8 +91,9 @@ def _banded(deals: list[Deal], skip: Iterable[str] = ()) -> tuple[list[Deal],
     won = np.asarray([d.won for d in deals], dtype=int)
     for name in names:
         known = np.asarray([name in d.numbers for d in deals])
-        values = np.asarray([d.numbers[name] for d in deals if name in d.numbers], dtype=float)
-        bands[name] = learned_bands(metadata_key(name), values, won[known],
+        observed = np.asarray([d.numbers[name] for d in deals if name in d.numbers],
+                              dtype=float)
+        bands[name] = learned_bands(metadata_key(name), observed, won[known],
                                     min_deals=MIN_SUPPORT)
     labels: dict[str, list[str | None]] = {}
     for name, name_bands in bands.items():
@@ -131,7 +132,7 @@ def _evidence(deals: list[Deal], attribute: str, value: str, prefer_won: bool) -
     return out
 
 
-def _confidence(s: ValueStats) -> str:
+def _confidence(s: ValueStats) -> Confidence:
     if s.q_value < 0.01 and s.support >= 20:
         return "high"
     return "medium" if s.q_value < 0.05 else "low"

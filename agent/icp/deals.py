@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from retrieval.corpus import Corpus, EvidenceChunk
 from retrieval.tables.attributes import CANONICAL, NOT_RECORDED, attributes_in, list_items
@@ -45,7 +45,7 @@ def label_of(name: str) -> str:
     return name.split(":", 1)[1] if ":" in name else name
 
 
-def kind_of(name: str) -> str:
+def kind_of(name: str) -> Literal["technographic", "firmographic", "attribute"]:
     if name == "technology":
         return "technographic"
     return "firmographic" if name in FIRMOGRAPHIC else "attribute"
@@ -153,9 +153,9 @@ def unique_deals(deals: list[Deal]) -> tuple[list[Deal], int]:
             counts[(key, value)] = counts.get((key, value), 0) + 1
             distinct.setdefault(key, set()).add(value)
     out: list[Deal] = []
-    for key, group in groups.items():
+    for shape, group in groups.items():
         first = group[0]
-        copies = len(group) > 1 and (bool(key[-1]) or any(
+        copies = len(group) > 1 and (bool(shape[-1]) or any(
             counts[(k, v)] <= len(group) + 1 and len(distinct[k]) >= MANY_VALUES
             for k, v in _cells(first)))
         out.extend([first] if copies else group)

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 from agent.icp.criteria import learn_criteria
 from agent.icp.grounding import ground
-from agent.icp.model import Criterion, ICPDocument, PainPoint
+from agent.icp.model import Basis, Criterion, CriterionKind, ICPDocument, PainPoint
 from agent.icp.profile import customer_profile
 from agent.icp.scorecard import TIER_SHARES
 from agent.icp.signals import find_personas, find_triggers
@@ -37,7 +37,7 @@ def pain_points(mining: MiningResult, themes: list[Theme] | None = None) -> list
     ]
 
 
-def _theme_criterion(t: Theme, kind: str, attribute: str, statement: str,
+def _theme_criterion(t: Theme, kind: CriterionKind, attribute: str, statement: str,
                      evidence_outcomes: tuple[str, ...]) -> Criterion:
     return Criterion(
         attribute=attribute, values=[t.label], kind=kind, statement=statement,
@@ -129,8 +129,8 @@ def draft(corpus: Corpus, mining: MiningResult, vendor: str = "",
           tier_shares: tuple[float, float, float] = TIER_SHARES) -> ICPDocument:
     learned = learn_criteria(corpus, use_columns, drop_columns, tier_shares)
     lost = learned.deals - learned.won
-    basis = ("deals" if learned.won and lost and not learned.hypothesis else
-             "hypothesis" if learned.won and lost else "none")
+    basis: Basis = ("deals" if learned.won and lost and not learned.hypothesis else
+                    "hypothesis" if learned.won and lost else "none")
     profile, profile_notes = ([], []) if basis != "none" else customer_profile(corpus)
     if profile:
         basis = "customers"

@@ -46,8 +46,9 @@ def _scorecard(doc: ICPDocument) -> list[str]:
              "regularised logistic regression over every attribute's values._", ""]
     header = ["| points | value | win rate [95%] | deals | lift | q |",
               "|---:|---|---|---:|---:|---:|"]
-    for title, group in (("Criteria: these win more", [c for c in scored if c.points > 0]),
-                         ("Deprioritise: these win less", [c for c in scored if c.points < 0])):
+    for title, group in (("Criteria: these win more", [c for c in scored if (c.points or 0) > 0]),
+                         ("Deprioritise: these win less",
+                          [c for c in scored if (c.points or 0) < 0])):
         if group:
             lines += [f"### {title}", "", *header, *(_line(c) for c in group), ""]
             for c in group[:5]:

@@ -12,6 +12,7 @@ from retrieval.mining.models import Evidence
 CriterionKind = Literal["firmographic", "technographic", "attribute", "pain", "trigger",
                         "exclusion"]
 Confidence = Literal["high", "medium", "low"]
+Basis = Literal["deals", "hypothesis", "customers", "none"]
 
 
 class Criterion(BaseModel):
@@ -107,7 +108,7 @@ class ICPDocument(BaseModel):
     personas: list[Persona] = []
     exclusions: list[Criterion] = []
     notes: list[str] = []
-    basis: Literal["deals", "hypothesis", "customers", "none"] = Field(
+    basis: Basis = Field(
         default="deals", description="won vs lost deals; too few of them (a hypothesis to "
         "test); current customers only (a profile, not a comparison); nothing")
     customer_profile: list[ProfileShare] = []

@@ -76,10 +76,10 @@ def customer_profile(corpus: Corpus) -> tuple[list[ProfileShare], list[str]]:
                                        count=count, total=known[name],
                                        share=round(count / known[name], 4),
                                        low=round(low, 4), high=round(high, 4)))
-    for name, values in sorted(numbers.items()):
-        if VALUE_COLUMN.search(label_of(name)) and len(values) >= MIN_COUNT:
-            q1, median, q3 = np.quantile(values, (0.25, 0.5, 0.75))
-            notes.append(f"{label_of(name)} across {len(values)} customers: median "
+    for name, amounts in sorted(numbers.items()):
+        if VALUE_COLUMN.search(label_of(name)) and len(amounts) >= MIN_COUNT:
+            q1, median, q3 = np.quantile(amounts, (0.25, 0.5, 0.75))
+            notes.append(f"{label_of(name)} across {len(amounts)} customers: median "
                          f"{median:,.0f} (middle half {q1:,.0f}–{q3:,.0f}).")
     churned = sum(1 for meta in rows if meta.get("outcome") == "churned")
     if churned:

@@ -133,7 +133,7 @@ def fit_points(deals: list[Deal], attributes: Sequence[str],
     weights = model.coef_[0]
     for key, column in columns.items():
         fit.points[key] = int(round(weights[column] * scale))
-    points = np.asarray([fit.points[key] for key in sorted(columns, key=columns.get)])
+    points = np.asarray([fit.points[key] for key in sorted(columns, key=lambda k: columns[k])])
     fit.totals = np.asarray(x @ points, dtype=float)
     fit.regularisation = float(np.ravel(model.C_)[0])
     return fit
@@ -160,7 +160,7 @@ def _tiers(scores: np.ndarray, won: np.ndarray,
            shares: Sequence[float]) -> tuple[dict[str, float], dict[str, float], list[str]]:
     """Score thresholds putting ``shares`` of the training deals in A, B and C, merged
     where a tier does not win less often than the one above (so tiers are monotone)."""
-    notes = []
+    notes: list[str] = []
     cumulative = np.cumsum(shares)
     cuts = [round(100.0 * (1 - c), 3) for c in cumulative]  # lowest score of A, B, C
     while True:
@@ -174,8 +174,8 @@ def _tiers(scores: np.ndarray, won: np.ndarray,
         broken = next((pair for pair in zip(order, order[1:], strict=False)
                        if rates[pair[1]] >= rates[pair[0]]), None)
         if broken is None:
-            thresholds = {tier: cut for tier, cut in zip(TIERS, cuts, strict=False)
-                          if tier in rates}
+            thresholds: dict[str, float] = {
+                tier: cut for tier, cut in zip(TIERS, cuts, strict=False) if tier in rates}
             return thresholds, {t: round(r, 4) for t, r in rates.items()}, notes
         upper, lower = (TIERS.index(t) for t in broken)
         notes.append(f"Tier {TIERS[lower]} won as often as tier {TIERS[upper]} on the "
