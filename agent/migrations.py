@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from retrieval.errors import SchemaError
+from agent.base.errors import SchemaError
 
 CALL_LOG = [
     # 1: the calls table (files from before schema versions already hold it)

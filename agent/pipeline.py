@@ -12,6 +12,8 @@ from pathlib import Path
 
 from langchain_core.language_models import BaseChatModel
 
+from agent.base import workspace as paths
+from agent.base.atomic import atomic_write
 from agent.icp import versions
 from agent.icp.deals import closed_deals
 from agent.icp.drafter import draft
@@ -24,13 +26,11 @@ from agent.llm.redact import is_local_endpoint
 from agent.settings import Settings
 from agent.validate.html import render_validation
 from agent.validate.run import ValidationReport, backtest, drift
-from retrieval import workspace as paths
 from retrieval.corpus import Corpus
 from retrieval.embeddings import Embedder
 from retrieval.mining.models import MiningResult
 from retrieval.mining.themes import mine, stability
 from retrieval.store import EvidenceStore
-from retrieval.textio import atomic_write
 
 log = logging.getLogger(__name__)
 

@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from retrieval import workspace as paths
+from agent.base import workspace as paths
+from agent.base.errors import ModelMismatchError, SettingsError
 from retrieval.embeddings import Embedder
-from retrieval.errors import ModelMismatchError, SettingsError
 from retrieval.store import EvidenceStore
 from retrieval.tables.mapping import MappingStore
 

@@ -5,7 +5,7 @@ each body cleaned as ingestion cleans it; every sentence of the cleaned body is 
 the raw body (the work mining and drafting do for each statement); each raw body is
 flattened once for both methods.
 
-- icp:   ``retrieval.quotes.RawSource.cut``: the sentence when verbatim; else every
+- icp:   ``agent.base.quotes.RawSource.cut``: the sentence when verbatim; else every
          stretch of whole words, longest first, until the raw text holds one (a long
          absent needle fails fast).
 - naive: the standard library's longest common substring (``difflib.SequenceMatcher``,
@@ -27,9 +27,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from agent.base.quotes import MIN_CUT_WORDS, RawSource, bare, flat  # noqa: E402
 from retrieval.clean import clean_text  # noqa: E402
 from retrieval.mining.statements import sentences  # noqa: E402
-from retrieval.quotes import MIN_CUT_WORDS, RawSource, bare, flat  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data" / "tickets_nlbse" / "issues_test.csv"
 

@@ -8,7 +8,7 @@ from typing import Literal, TypeVar
 
 from pydantic import BaseModel, Field, ValidationError, model_validator
 
-from retrieval.errors import DatasetError
+from agent.base.errors import DatasetError
 
 DATASETS = Path(__file__).parent / "datasets"
 Tier = Literal["A", "B", "C", "D", "unknown"]

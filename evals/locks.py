@@ -12,9 +12,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from agent.base.atomic import atomic_write
+from agent.base.errors import LockError
 from agent.llm.prompts import PromptFile
-from retrieval.errors import LockError
-from retrieval.textio import atomic_write
 
 LOCKS = Path(__file__).parent / "prompt_locks.json"
 

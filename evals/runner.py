@@ -17,14 +17,14 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
+from agent.base import workspace as paths
+from agent.base.atomic import atomic_write
 from agent.llm.calllog import CallLog
 from agent.llm.client import StructuredLLM
 from agent.llm.prompts import PromptFile, load_prompt
 from evals.datasets import file_hash
 from evals.locks import check_and_lock
 from evals.tasks.base import CaseResult, Task
-from retrieval import workspace as paths
-from retrieval.textio import atomic_write
 
 OFFLINE = "offline"
 __all__ = ["CaseResult", "EvalRun", "Evaluator", "load_run", "latest_batch", "save_run"]

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
-from retrieval.quotes import RAW_KEY, encode_raw
+from agent.base.quotes import RAW_KEY, encode_raw
 from retrieval.records import Chunk, EvidenceRecord, Kind
 
 TokenCounter = Callable[[str], int]

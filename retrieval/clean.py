@@ -4,7 +4,7 @@ Helpdesk and issue-tracker bodies are full of template comments, HTML, images an
 code blocks. We keep what a person wrote (and the first lines of code, which often hold
 the error message) and drop the rest, so embeddings see the signal and not boilerplate.
 Inline markup (```yarn```, ``**bold**``) is kept as written: a quote taken from the cleaned
-text must still be found verbatim in the original file (:mod:`retrieval.quotes`).
+text must still be found verbatim in the original file (:mod:`agent.base.quotes`).
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from retrieval.quotes import raw_texts
+from agent.base.quotes import raw_texts
 from retrieval.store import EvidenceStore
 
 PAGE = 5000

@@ -33,7 +33,7 @@ from typing import Any
 
 from langchain_core.embeddings import Embeddings
 
-from retrieval.errors import EmbeddingSpecError
+from agent.base.errors import EmbeddingSpecError
 
 log = logging.getLogger(__name__)
 

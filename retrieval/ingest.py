@@ -26,9 +26,9 @@ from pathlib import Path
 
 import numpy as np
 
+from agent.base.errors import IngestError
 from retrieval.chunking import Chunker
 from retrieval.embeddings import Embedder
-from retrieval.errors import IngestError
 from retrieval.parsers import SUPPORTED_SUFFIXES, ParsedSource, parse_file
 from retrieval.records import Chunk, Kind, RowProblem
 from retrieval.store import EvidenceStore, SourceEntry

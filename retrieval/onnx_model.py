@@ -23,7 +23,7 @@ import numpy as np
 from filelock import FileLock
 from langchain_core.embeddings import Embeddings
 
-from retrieval.errors import EmbeddingSpecError
+from agent.base.errors import EmbeddingSpecError
 
 log = logging.getLogger(__name__)
 

@@ -31,7 +31,7 @@ class EvidenceRecord:
     ``fields`` holds provenance and firmographics (account, outcome, date, speaker, ...),
     already normalised to canonical names with string/number values. ``raw`` holds the
     texts ``text`` was cleaned from, as read (cells, a turn, a file's body): quotes are
-    cut from them (:mod:`retrieval.quotes`); empty means ``text`` is its own raw text.
+    cut from them (:mod:`agent.base.quotes`); empty means ``text`` is its own raw text.
     """
 
     kind: Kind

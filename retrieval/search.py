@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from agent.base.errors import SearchError
 from retrieval.embeddings import Embedder
-from retrieval.errors import SearchError
 from retrieval.records import Kind
 from retrieval.store import EvidenceStore, Hit
 

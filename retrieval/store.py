@@ -24,9 +24,9 @@ from urllib.parse import urlparse
 import numpy as np
 from filelock import FileLock, Timeout
 
-from retrieval import workspace as paths
-from retrieval.errors import ModelMismatchError, StoreBusyError, StoreError
-from retrieval.quotes import RAW_KEY
+from agent.base import workspace as paths
+from agent.base.errors import ModelMismatchError, StoreBusyError, StoreError
+from agent.base.quotes import RAW_KEY
 
 log = logging.getLogger(__name__)
 

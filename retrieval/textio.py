@@ -10,16 +10,13 @@ from __future__ import annotations
 import codecs
 import hashlib
 import io
-import os
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TextIO
 
 from charset_normalizer import from_bytes
 
-from retrieval.errors import IngestError
+from agent.base.errors import IngestError
 
 SAMPLE_BYTES = 256 * 1024
 _BOMS = (
@@ -87,22 +84,3 @@ def read_text(path: Path) -> str:
     """Whole-file text read with the detected encoding."""
     with open_text(path) as fh:
         return fh.read()
-
-
-@contextmanager
-def atomic_open(path: Path, newline: str | None = None) -> Iterator[TextIO]:
-    """A text file that replaces ``path`` only when the block ends without an error; a
-    crash or a kill leaves the old file (and at most a hidden temporary beside it)."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline=newline) as fh:
-            yield fh
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def atomic_write(path: Path, text: str) -> None:
-    with atomic_open(path) as fh:
-        fh.write(text)

@@ -16,12 +16,12 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from agent.base.errors import IngestError
 from agent.batch.prospect_csv import open_prospects
 from agent.cli import app
 from agent.demo.sites import SiteServer
 from agent.icp import versions
 from benchmarks.classify import make_site, serve_in_child
-from retrieval.errors import IngestError
 
 from .test_enrich import icp_fixture
 

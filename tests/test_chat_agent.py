@@ -9,6 +9,7 @@ import pytest
 from langchain_core.messages import AIMessage, ToolMessage
 from typer.testing import CliRunner
 
+from agent.base.errors import RevisionError
 from agent.chat.agent import ChatAgent, Delta, Done, StepEvent, open_agent
 from agent.chat.revise import Revision, apply, size_bands_above, size_bands_below
 from agent.chat.router import OFFLINE_HELP, route
@@ -17,7 +18,6 @@ from agent.demo.sites import SiteServer
 from agent.icp import versions
 from agent.llm.calllog import CallLog
 from agent.settings import Settings
-from retrieval.errors import RevisionError
 from retrieval.ingest import Ingestor
 
 from .llm_fakes import ScriptedToolChat, tool_call
@@ -75,23 +75,23 @@ def test_router_picks_the_tool(message: str, tool: str, args: dict[str, object])
 
 @pytest.mark.parametrize(("message", "expected"), [
     ("exclude companies under 50 employees",
-     {"action": "add_exclusion", "attribute": "size", "values": ["1-49"]}),
+     {"action": "add_exclusion", "attribute": "employees", "values": ["1-49"]}),
     ("Exclude companies with fewer than 200 employees",
-     {"action": "add_exclusion", "attribute": "size", "values": ["1-49", "50-199"]}),
+     {"action": "add_exclusion", "attribute": "employees", "values": ["1-49", "50-199"]}),
     ("exclude companies over 4,999 employees",
-     {"action": "add_exclusion", "attribute": "size", "values": ["5000+"]}),
+     {"action": "add_exclusion", "attribute": "employees", "values": ["5000+"]}),
     ("exclude industry retail", {"action": "add_exclusion", "attribute": "industry",
                                  "values": ["retail"]}),
     ("exclude companies using dynamics 365",
-     {"action": "add_exclusion", "attribute": "technology", "values": ["dynamics 365"]}),
+     {"action": "add_exclusion", "attribute": "technologies", "values": ["dynamics 365"]}),
     ("add criterion technology: Snowflake",
-     {"action": "add_criterion", "attribute": "technology", "values": ["snowflake"],
+     {"action": "add_criterion", "attribute": "technologies", "values": ["snowflake"],
       "kind": "technographic"}),
     ("target companies using HubSpot",
-     {"action": "add_criterion", "attribute": "technology", "values": ["hubspot"]}),
+     {"action": "add_criterion", "attribute": "technologies", "values": ["hubspot"]}),
     ("remove the country criterion", {"action": "remove_criterion", "attribute": "country"}),
     ("change size to 200-999, 1000-4999",
-     {"action": "adjust_criterion", "attribute": "size", "values": ["200-999", "1000-4999"]}),
+     {"action": "adjust_criterion", "attribute": "employees", "values": ["200-999", "1000-4999"]}),
     ("rename persona Revenue Operations to RevOps lead",
      {"action": "rename_persona", "attribute": "Revenue Operations", "values": ["RevOps lead"]}),
 ])
@@ -118,7 +118,7 @@ def test_size_bands() -> None:
 def test_revisions_make_new_documents_with_the_user_as_evidence() -> None:
     doc = icp_fixture()
     doc.version = 1
-    new, line = apply(doc, Revision(action="add_exclusion", attribute="size", values=["1-49"],
+    new, line = apply(doc, Revision(action="add_exclusion", attribute="employees", values=["1-49"],
                                     reason="exclude companies under 50 employees"), "7")
     assert line == "added exclusion Exclude companies with 1-49 employees"
     assert not doc.exclusions or doc.exclusions != new.exclusions  # the original is untouched
@@ -128,18 +128,18 @@ def test_revisions_make_new_documents_with_the_user_as_evidence() -> None:
     assert added.evidence[0].quote == "exclude companies under 50 employees"
     assert new.notes[-1].startswith("Revised in chat from v1")
     with pytest.raises(RevisionError, match="already has"):
-        apply(new, Revision(action="add_exclusion", attribute="size", values=["1-49"]), "8")
+        apply(new, Revision(action="add_exclusion", attribute="employees", values=["1-49"]), "8")
 
-    removed, line = apply(new, Revision(action="remove_criterion", attribute="technology",
+    removed, line = apply(new, Revision(action="remove_criterion", attribute="technologies",
                                         values=["Salesforce"]), "9")
     assert "Salesforce" in line
     assert all("Salesforce" not in c.values for c in removed.criteria)
     with pytest.raises(RevisionError, match="no criterion matches"):
         apply(new, Revision(action="remove_criterion", attribute="ownership"), "9")
 
-    adjusted, line = apply(new, Revision(action="adjust_criterion", attribute="size",
+    adjusted, line = apply(new, Revision(action="adjust_criterion", attribute="employees",
                                          values=["50-199"], reason="smaller"), "10")
-    size = next(c for c in adjusted.criteria if c.attribute == "size")
+    size = next(c for c in adjusted.criteria if c.attribute == "employees")
     assert size.values == ["50-199"] and size.p_value is None  # no stale statistics
     assert size.evidence[0].source_id == "chat:10"
 
@@ -154,7 +154,7 @@ def test_chat_exclusion_changes_a_prospects_tier(ws_settings: Settings) -> None:
         steps, said = run(agent, "exclude companies under 50 employees")
         assert steps[0].step.ok and "Saved ICP v2" in said
         _, after = run(agent, f"classify {url}")
-    assert "is tier D" in after and "✗ excluded size: 1-49" in after
+    assert "is tier D" in after and "✗ excluded employees: 1-49" in after
     _, why = run(agent, f"why is {url.split('//')[1].split(':')[0]} a D?")
     assert "against ICP v2" in why and "excluded segment" in why
     assert not why.startswith("It is tier")  # the user had it right
@@ -212,7 +212,7 @@ def test_llm_revision_and_bad_arguments_are_fed_back(ws_settings: Settings) -> N
     home = ws_settings.workspace()
     versions.save(home, icp_fixture(), "# v{version}")
     fake = ScriptedToolChat(responses=[
-        tool_call("revise_icp", {"action": "teleport", "attribute": "size"}, "c1"),
+        tool_call("revise_icp", {"action": "teleport", "attribute": "employees"}, "c1"),
         tool_call("revise_icp", {"action": "add_exclusion", "attribute": "industry",
                                  "values": ["Retail"], "reason": "no retailers"}, "c2"),
         AIMessage(content="Done: retail is now excluded."),

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from agent.base.errors import StoreError
 from retrieval.embeddings import Embedder
-from retrieval.errors import StoreError
 from retrieval.ingest import Ingestor
 from retrieval.search import search
 from retrieval.store import EvidenceStore

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from retrieval.errors import IngestError
+from agent.base.errors import IngestError
 from retrieval.parsers import read_all
 from retrieval.records import Kind, Outcome
 from retrieval.tables.attributes import attributes_in, list_items, parse_key
@@ -209,7 +209,7 @@ def test_leads_export_every_column_has_a_role() -> None:
 
 
 def test_override_errors_name_the_column(tmp_path: Path) -> None:
-    from retrieval.errors import MappingError
+    from agent.base.errors import MappingError
     from retrieval.tables.mapping import ColumnMapping
 
     path = write(tmp_path / "d.csv", "Company,Outcome\nA,Won\n")

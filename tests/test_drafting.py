@@ -11,6 +11,7 @@ import pytest
 from pydantic import ValidationError
 from typer.testing import CliRunner
 
+from agent.base.errors import VersionError
 from agent.cli import app
 from agent.icp import versions
 from agent.icp.criteria import learn_criteria
@@ -19,7 +20,6 @@ from agent.icp.model import Criterion, ICPDocument
 from agent.icp.stats import benjamini_hochberg, value_stats
 from retrieval.corpus import Corpus
 from retrieval.embeddings import Embedder
-from retrieval.errors import VersionError
 from retrieval.ingest import Ingestor
 from retrieval.mining.models import Evidence
 from retrieval.store import EvidenceStore
@@ -121,7 +121,7 @@ def test_versions_save_load_and_diff(tmp_path: Path) -> None:
     assert versions.save(tmp_path, v1, "# v{version}").name == "v1.json"
     v2 = v1.model_copy(deep=True)
     v2.criteria = []
-    v2.exclusions = [Criterion(attribute="size", values=["1-49"], kind="exclusion",
+    v2.exclusions = [Criterion(attribute="employees", values=["1-49"], kind="exclusion",
                                statement="too small", support=5, evidence=ev)]
     versions.save(tmp_path, v2, "# v{version}")
     assert versions.list_versions(tmp_path) == [1, 2]
@@ -145,7 +145,7 @@ def test_draft_cli_on_sample_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     assert result.exit_code == 0, result.output
     doc = ICPDocument.model_validate_json((tmp_path / "icp.json").read_text())
     assert doc.version == 1 and doc.grounding.dropped == 0 and doc.grounding.checked > 50
-    assert {"size", "technology"} <= {c.attribute for c in doc.criteria}
+    assert {"employees", "technologies"} <= {c.attribute for c in doc.criteria}
     assert any("dynamics" in " ".join(c.values).lower() for c in doc.exclusions)
     assert doc.personas[0].role == "Revenue Operations"
     assert all(not e.speaker.startswith(("Alex", "Jordan", "Nadia"))  # vendor's own people

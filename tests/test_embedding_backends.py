@@ -8,9 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from agent.base.errors import EmbeddingSpecError, ModelMismatchError
 from retrieval import embeddings
 from retrieval.embeddings import GPU_BATCH, MINILM_ID, Embedder, resolve_device
-from retrieval.errors import EmbeddingSpecError, ModelMismatchError
 from retrieval.store import EvidenceStore
 
 

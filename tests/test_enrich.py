@@ -32,8 +32,8 @@ def icp_fixture() -> ICPDocument:
                          support=10, confidence=confidence, evidence=EV)
     return ICPDocument(
         criteria=[crit("industry", ["software"], "firmographic"),
-                  crit("size", ["200-999"], "firmographic"),
-                  crit("technology", ["Salesforce"], "technographic"),
+                  crit("employees", ["200-999"], "firmographic"),
+                  crit("technologies", ["Salesforce"], "technographic"),
                   crit("pain", ["duplicates / accounts"], "pain")],
         triggers=[crit("trigger", ["Funding round"], "trigger"),
                   crit("trigger", ["New revenue leader"], "trigger")],
@@ -124,7 +124,7 @@ def test_sample_prospects_get_evidence_backed_tiers(sites: dict[str, str]) -> No
     assert north.prospect.employees.value == "420"
     assert north.prospect.industry.value == "software"
     matched = {v.criterion for v in north.fit.verdicts if v.result == "match"}
-    assert {"technology: Salesforce", "size: 200-999", "trigger: Funding round",
+    assert {"technologies: Salesforce", "employees: 200-999", "trigger: Funding round",
             "trigger: New revenue leader"} <= matched
     for verdict in north.fit.verdicts:
         if verdict.result == "match" and verdict.kind != "technographic":
@@ -135,7 +135,7 @@ def test_sample_prospects_get_evidence_backed_tiers(sites: dict[str, str]) -> No
     assert freight.fit.tier == "D" and freight.fit.excluded
     assert "Microsoft Dynamics 365 Commerce" in freight.fit.reasons[0]
     assert results["tinyshop"].fit.tier == "D"
-    assert any("size is 1-49" in r for r in results["tinyshop"].fit.reasons)
+    assert any("employees is 1-49" in r for r in results["tinyshop"].fit.reasons)
     for name, status in (("blocked", "blocked"), ("parked", "parked"),
                          ("emptyshell", "empty")):
         assert results[name].prospect.fetch_status == status

@@ -9,14 +9,14 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from agent.base.errors import DatasetError, LockError
+from agent.base.quotes import grounding_rate
 from agent.cli import app
 from agent.llm.prompts import list_prompts, load_prompt
 from evals.datasets import DATASETS, load_fit_cases
 from evals.graders import accuracy, field_match, macro_f1
 from evals.locks import LOCKS, check_and_lock, read_locks
 from evals.stats import bootstrap_mean, mcnemar_exact, paired_bootstrap, verdict
-from retrieval.errors import DatasetError, LockError
-from retrieval.quotes import grounding_rate
 
 
 def test_identical_runs_show_no_difference() -> None:

@@ -214,7 +214,7 @@ def test_robots_txt_is_obeyed(server: str) -> None:
 
 def test_a_refusal_at_connect_time_is_told_by_its_type_not_its_wording(server: str) -> None:
     """A policy may word its refusal any way: the fetcher tells it by the exception's type."""
-    from retrieval.errors import BlockedAddress
+    from agent.base.errors import BlockedAddress
 
     class Quiet(NetPolicy):
         async def resolve(self, host: str) -> list[str]:

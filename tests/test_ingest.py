@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from agent.base.errors import ModelMismatchError, StoreBusyError
 from agent.settings import Settings
 from retrieval.embeddings import Embedder
-from retrieval.errors import ModelMismatchError, StoreBusyError
 from retrieval.ingest import Ingestor
 from retrieval.store import EvidenceStore, SourceEntry
 

@@ -94,7 +94,7 @@ def test_draft_against_a_real_llama_cpp_server(tmp_path: Path, llama_url: str,
     accepted = doc.grounding.llm_claims - doc.grounding.llm_claims_dropped
     assert accepted + failed_or_dropped >= 1  # the model was really consulted
     # the statistics never come from the model
-    assert {c.attribute for c in doc.criteria} >= {"size", "technology"}
+    assert {c.attribute for c in doc.criteria} >= {"employees", "technologies"}
 
 
 def test_an_unreachable_endpoint_falls_back_quickly(tmp_path: Path,

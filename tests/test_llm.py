@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from agent.base.errors import LLMError, PromptError
 from agent.icp.model import ICPDocument
 from agent.llm.calllog import CallLog
 from agent.llm.client import StructuredLLM, parse_llm_spec
@@ -17,7 +18,6 @@ from agent.llm.schemas import ThemeLabel
 from agent.pipeline import Workspace, draft_icp, mine_store
 from agent.settings import Settings
 from retrieval.corpus import Corpus
-from retrieval.errors import LLMError, PromptError
 from retrieval.ingest import Ingestor
 from retrieval.mining.models import Evidence, MiningResult, Theme
 

@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from agent.base.errors import SchemaError
 from agent.batch.state import RunState
 from agent.cli import app
 from agent.llm.calllog import CallLog, CallRecord
 from agent.migrations import CALL_LOG, RUN_STATE
-from retrieval.errors import SchemaError
 
 runner = CliRunner()
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from agent.base.errors import IngestError, MappingError
 from agent.cli import app
-from retrieval.errors import IngestError, MappingError
 from retrieval.ingest import Ingestor
 from retrieval.parsers import read_all
 from retrieval.store import EvidenceStore

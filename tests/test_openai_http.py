@@ -15,12 +15,12 @@ from langchain_core.messages import HumanMessage, SystemMessage
 from langchain_openai import ChatOpenAI
 from pydantic import BaseModel
 
+from agent.base.errors import LLMError
 from agent.llm.calllog import CallLog
 from agent.llm.client import StructuredLLM, build_chat_model
 from agent.llm.openai_http import OpenAIHTTP, parse_answer, request_body
 from agent.llm.prompts import load_prompt
 from agent.llm.schemas import ThemeLabel
-from retrieval.errors import LLMError
 
 from .conftest import free_port
 

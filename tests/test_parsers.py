@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 
-from retrieval.errors import IngestError
+from agent.base.errors import IngestError
 from retrieval.parsers import read_all
 from retrieval.records import Kind
 from retrieval.tables.columns import Role

@@ -1,4 +1,4 @@
-"""The one quote rule (retrieval.quotes): verbatim up to whitespace and surrounding marks,
+"""The one quote rule (agent.base.quotes): verbatim up to whitespace and surrounding marks,
 findable in the original file, and used by every check in the product."""
 
 from __future__ import annotations
@@ -6,13 +6,13 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+from agent.base.quotes import QuoteIndex, bare, grounding_rate, is_verbatim
 from agent.chat.agent import unverified_quotes
 from agent.chat.tools_base import ToolResult
 from retrieval.corpus import Corpus
 from retrieval.embeddings import Embedder
 from retrieval.ingest import Ingestor
 from retrieval.mining.statements import find_statements
-from retrieval.quotes import QuoteIndex, bare, grounding_rate, is_verbatim
 from retrieval.store import EvidenceStore
 
 

@@ -18,8 +18,8 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
+from agent.base.quotes import bare, flat
 from agent.cli import app
-from retrieval.quotes import bare, flat
 
 from .conftest import SAMPLE_DATA, shared_data
 

@@ -132,8 +132,8 @@ def test_enrich_without_an_icp_then_rescore_then_tier_changes(
 
     versions.save(home, icp_fixture(), "# v{version}")                    # v1
     revised = icp_fixture()
-    revised.criteria = [c for c in revised.criteria if c.attribute != "size"] + [
-        Criterion(attribute="size", values=["1-49"], kind="firmographic", statement="small",
+    revised.criteria = [c for c in revised.criteria if c.attribute != "employees"] + [
+        Criterion(attribute="employees", values=["1-49"], kind="firmographic", statement="small",
                   support=10, confidence="medium", evidence=EV)]
     versions.save(home, revised, "# v{version}")                         # v2
     for server in sites.servers:  # re-scoring must not fetch anything

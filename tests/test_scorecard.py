@@ -98,7 +98,8 @@ def test_reasons_points_add_up_for_deals_rows_and_sites(funnel_icp: ICPDocument)
     prospect = Prospect(input="x.example", url="https://x.example", fetch_status="ok",
                         employees=Fact("120", "https://x.example/about", "We are 120 people"))
     icp = funnel_icp.model_copy(update={"criteria": [
-        c.model_copy(update={"attribute": "size", "kind": "firmographic", "label": "Employees"})
+        c.model_copy(update={"attribute": "employees", "kind": "firmographic",
+                             "label": "Employees"})
         if c.label == "Seats" else c for c in funnel_icp.criteria]})
     fit = classify(prospect, icp)
     assert fit.points is not None and fit.points < 0  # a small company: the small band
@@ -178,8 +179,8 @@ def test_startups_scorecard_matches_the_black_box() -> None:
 
 
 def test_tier_shares_are_a_setting() -> None:
+    from agent.base.errors import SettingsError
     from agent.settings import Settings
-    from retrieval.errors import SettingsError
 
     shares = Settings(fit_tier_shares="10,40,30").tier_shares()
     learned = learn(make_deals(funnel(3000)), tier_shares=shares)

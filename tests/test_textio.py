@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from retrieval.errors import IngestError
+from agent.base.errors import IngestError
 from retrieval.textio import detect_encoding, read_text
 
 TEXT = "Company,Notes\nMüller GmbH,Ça coûte trop cher – price\n"

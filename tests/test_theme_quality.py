@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from agent.base.quotes import is_verbatim
 from agent.llm.echo import echoes, instructions
 from agent.llm.prompts import load_prompt
 from agent.llm.schemas import ThemeLabel
@@ -21,7 +22,6 @@ from retrieval.mining.labels import readable_label
 from retrieval.mining.speech import clean_span, clean_speech
 from retrieval.mining.statements import find_statements, recurrence_source
 from retrieval.mining.themes import mine
-from retrieval.quotes import is_verbatim
 
 LOST = ("Anyway um and they also {disfmarker} remotes often get lost in the room , "
         "so nobody can find them .")

@@ -15,7 +15,6 @@ from typing import Any
 from agent.fit.merge import NOTE, merged_fit
 from agent.fit.rows import RowFacts, judge_row
 from agent.fit.score import Scored, Scorer, Thresholds, Verdict, reasons_of
-from agent.icp.deals import metadata_key
 from agent.icp.model import ICPDocument
 from retrieval.tables.schema import TableSchema, build_schema
 
@@ -61,14 +60,14 @@ class ListFit:
         self.prefer = prefer
         self.criteria = (icp.criteria + icp.triggers) if icp else []
         self.exclusions = icp.exclusions if icp else []
-        judged = {metadata_key(c.attribute) for c in self.criteria + self.exclusions}
+        judged = {c.attribute for c in self.criteria + self.exclusions}
         self._readers = self._plan(judged | set(LIST_FIELDS.values()))
         self._cells: dict[tuple[int, tuple[str, ...]], dict[str, Any]] = {}
         self._verdicts: dict[tuple[Any, ...], tuple[Verdict, ...]] = {}
         self._by_key: dict[tuple[int, str], list[int]] = {}
         for group, criteria in ((0, self.criteria), (1, self.exclusions)):
             for n, criterion in enumerate(criteria):
-                self._by_key.setdefault((group, metadata_key(criterion.attribute)),
+                self._by_key.setdefault((group, criterion.attribute),
                                         []).append(n)
         self._plans = [(group, key, key + "_raw", members)
                        for (group, key), members in self._by_key.items()]

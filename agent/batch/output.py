@@ -15,9 +15,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from agent.base.atomic import atomic_open
 from agent.batch.prospect_csv import ProspectList, open_prospects
 from retrieval.tables.columns import SAMPLE_ROWS
-from retrieval.textio import atomic_open
 
 ENRICH_COLUMNS = ["domain", "fetch_status", "industry", "employee_range", "country",
                   "technologies", "signals", "fit_score", "fit_tier", "fit_confidence",

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from agent.base import workspace as paths
+from agent.base.errors import BatchError
 from agent.batch.list_fit import ListFit, fit_columns
 from agent.batch.output import MakeRowResult, RowResult, write_list
 from agent.batch.prospect_csv import ProspectList, open_prospects
@@ -26,8 +28,6 @@ from agent.fit.classify import POOL_ABOVE, classify_many, restore
 from agent.fit.score import Thresholds, Verdict, site_verdicts
 from agent.icp.model import ICPDocument
 from agent.llm.client import StructuredLLM
-from retrieval import workspace as paths
-from retrieval.errors import BatchError
 
 SITE_MEMO = 10_000  # domains whose site verdicts are kept while the output is written
 

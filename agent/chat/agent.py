@@ -19,6 +19,8 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, System
 from langchain_core.tools import StructuredTool
 from pydantic import BaseModel, ValidationError
 
+from agent.base import workspace as paths
+from agent.base.quotes import is_verbatim
 from agent.chat.revise import Revision
 from agent.chat.router import route
 from agent.chat.session import ChatSession, Message, Step
@@ -38,8 +40,6 @@ from agent.chat.tools import (
 from agent.chat.tools_base import Citation, ToolResult
 from agent.llm.calllog import CallLog, CallRecord
 from agent.llm.prompts import PromptFile, load_prompt
-from retrieval import workspace as paths
-from retrieval.quotes import is_verbatim
 
 log = logging.getLogger(__name__)
 
@@ -262,7 +262,7 @@ _QUOTED = re.compile(r"[“\"]([^”\"\n]{12,400})[”\"]")
 
 def unverified_quotes(answer: str, results: list[ToolResult]) -> list[str]:
     """Passages the model put in quotation marks that no tool result holds verbatim
-    (:mod:`retrieval.quotes`): a quote must come from the evidence, never from the model."""
+    (:mod:`agent.base.quotes`): a quote must come from the evidence, never from the model."""
     known = "\n".join(r.text + "\n" + "\n".join(c.quote for c in r.citations)
                       for r in results)
     return [q for q in (m.group(1).strip() for m in _QUOTED.finditer(answer))

@@ -11,13 +11,13 @@ import re
 from datetime import UTC, datetime
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
+from agent.base.errors import RevisionError
+from agent.base.fields import SIZE_BANDS, canonical_name
 from agent.icp.model import Criterion, CriterionKind, ICPDocument
 from agent.icp.scorecard import POINTS_TO_DOUBLE
-from retrieval.errors import RevisionError
 from retrieval.mining.models import Evidence
-from retrieval.mining.themes import SIZE_BANDS
 
 Action = Literal["add_criterion", "remove_criterion", "adjust_criterion", "add_exclusion",
                  "rename_persona"]
@@ -27,12 +27,20 @@ class Revision(BaseModel):
     """One change to the ICP, as the agent's ``revise_icp`` tool takes it."""
 
     action: Action
-    attribute: str = Field(default="", description="industry | size | country | technology | "
+    attribute: str = Field(default="", description="industry | employees | "
+                           "country | technologies | "
                            "a pain or trigger label; for rename_persona the persona's role")
     values: list[str] = Field(default_factory=list, description="expected values; for "
                               "rename_persona the new name")
     kind: CriterionKind = "firmographic"
     reason: str = Field(default="", description="the user's words, kept as the evidence")
+
+    @model_validator(mode="after")
+    def _one_name(self) -> Revision:
+        """A field by its one name, whatever the user or the model called it (``size``)."""
+        if self.action != "rename_persona":
+            self.attribute = canonical_name(self.attribute.strip().lower())
+        return self
 
 
 def size_bands_below(limit: int) -> list[str]:
@@ -68,7 +76,7 @@ def _name(c: Criterion) -> str:
 
 def _statement(attribute: str, values: list[str], exclusion: bool) -> str:
     joined = " or ".join(values)
-    if attribute == "size":
+    if attribute == "employees":
         joined += " employees"
         return f"Exclude companies with {joined}" if exclusion else f"Company size: {joined}"
     return f"Exclude {attribute} {joined}" if exclusion else f"{attribute.capitalize()}: {joined}"

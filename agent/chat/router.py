@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from agent.base.fields import canonical_name
 from agent.chat.revise import Revision, parse_number, size_bands_above, size_bands_below
 
 OFFLINE_HELP = """Without an LLM I understand requests like these:
@@ -51,17 +52,17 @@ def _exclusion(text: str, reason: str) -> Call | None:
                      r"(?:employees|people|staff|heads)?", text)
     if size and re.search(r"employee|people|staff|heads|compan|size", text):
         bands = size_bands_below(parse_number(size.group(2)))
-        return _revise(Revision(action="add_exclusion", attribute="size",
+        return _revise(Revision(action="add_exclusion", attribute="employees",
                                 values=bands, reason=reason))
     size = re.search(r"(over|above|more than|larger than|>)\s*([\d,]+)", text)
     if size and re.search(r"employee|people|staff|compan|size", text):
         bands = size_bands_above(parse_number(size.group(2)))
-        return _revise(Revision(action="add_exclusion", attribute="size",
+        return _revise(Revision(action="add_exclusion", attribute="employees",
                                 values=bands, reason=reason))
     tech = re.search(r"(?:using|use|run|running|on)\s+([\w .+#-]+?)\s*$", text)
     if tech:
         return _revise(Revision(
-            action="add_exclusion", attribute="technology", values=[tech.group(1).strip()],
+            action="add_exclusion", attribute="technologies", values=[tech.group(1).strip()],
             reason=reason))
     field_ = re.search(r"(industry|country|region)\s*(?:is|=|:)?\s*([\w &./-]+?)\s*$", text)
     if field_:
@@ -83,9 +84,9 @@ def _criterion(text: str, reason: str) -> Call | None:
                       r"(.+?)\s*$", text)
     if not found:
         return None
-    attribute = "technology" if found.group(1) == "tech" else found.group(1)
+    attribute = "technologies" if found.group(1) == "tech" else canonical_name(found.group(1))
     values = [v.strip() for v in re.split(r",|\bor\b", found.group(2)) if v.strip()]
-    kind = {"technology": "technographic", "trigger": "trigger"}.get(attribute, "firmographic")
+    kind = {"technologies": "technographic", "trigger": "trigger"}.get(attribute, "firmographic")
     return _revise(Revision(action="add_criterion", attribute=attribute,
                             values=values, kind=kind, reason=reason))
 

@@ -15,8 +15,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from retrieval import workspace as paths
-from retrieval.errors import SessionError
+from agent.base import workspace as paths
+from agent.base.errors import SessionError
 
 log = logging.getLogger(__name__)
 

@@ -17,6 +17,9 @@ from typing import Any, Literal, cast
 
 from pydantic import BaseModel, Field
 
+from agent.base import workspace as paths
+from agent.base.atomic import atomic_write
+from agent.base.errors import RevisionError, VersionError
 from agent.chat.proof_tools import ProofTools
 from agent.chat.revise import Revision, apply
 from agent.chat.tools_base import Citation, ToolResult, cite
@@ -24,12 +27,9 @@ from agent.icp import versions
 from agent.icp.markdown import render
 from agent.icp.model import ICPDocument
 from agent.pipeline import Workspace, draft_icp, mine_store
-from retrieval import workspace as paths
-from retrieval.errors import RevisionError, VersionError
 from retrieval.ingest import Ingestor, Progress, column_lines
 from retrieval.mining.models import MiningResult
 from retrieval.search import search
-from retrieval.textio import atomic_write
 
 log = logging.getLogger(__name__)
 
@@ -264,8 +264,8 @@ class ChatTools(ProofTools):
                     progress: Callable[[int, int], None] | None = None) -> ToolResult:
         """Enrich and score a prospect list (CSV) into ``enriched/<name>-enriched.csv``;
         its rows join the prospect table."""
+        from agent.base.errors import BatchError
         from agent.batch.run import BatchOptions, run_enrich
-        from retrieval.errors import BatchError
 
         doc = self.current_icp()
         source = Path(path).expanduser()

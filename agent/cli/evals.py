@@ -10,12 +10,12 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
+from agent.base import workspace as paths
+from agent.base.atomic import atomic_write
 from agent.cli.output import console, err_console, fail
 from agent.cli.prospects_view import BatchBar
 from agent.pipeline import structured_llm
 from agent.settings import Settings
-from retrieval import workspace as paths
-from retrieval.textio import atomic_write
 
 eval_app = typer.Typer(help="Compare prompt versions (and models) on labelled datasets, "
                        "with paired statistics and an HTML report.", no_args_is_help=True)

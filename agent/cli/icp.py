@@ -8,13 +8,13 @@ from typing import Annotated
 
 import typer
 
+from agent.base.atomic import atomic_write
 from agent.cli.icp_view import print_draft, print_tier_changes, print_validation
 from agent.cli.output import console, fail
 from agent.icp import versions
 from agent.pipeline import Workspace, draft_icp
 from agent.settings import Settings
 from retrieval.tables.dates import iso_date, parse_date
-from retrieval.textio import atomic_write
 
 UseColumnOption = Annotated[list[str] | None, typer.Option(
     "--use-column", metavar="NAME", help="Learn from a column the leakage guard set aside "

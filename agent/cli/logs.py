@@ -9,10 +9,10 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from agent.base import workspace as paths
 from agent.cli.output import console
 from agent.llm.calllog import CallLog
 from agent.settings import Settings
-from retrieval import workspace as paths
 
 
 def logs(

@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.markup import escape
 from typer.core import TyperGroup
 
-from retrieval.errors import IcpError
+from agent.base.errors import IcpError
 
 console = Console(soft_wrap=True)
 err_console = Console(stderr=True, soft_wrap=True)

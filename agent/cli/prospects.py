@@ -10,13 +10,13 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
+from agent.base.errors import VersionError
 from agent.cli.output import console, err_console, fail
 from agent.cli.prospects_view import BatchBar, print_batch_summary, print_classified
 from agent.fit.classify import classify_url, load_icp
 from agent.icp.model import ICPDocument
 from agent.pipeline import structured_llm
 from agent.settings import Settings
-from retrieval.errors import VersionError
 
 IcpFileOption = Annotated[Path | None, typer.Option(
     "--icp", help="ICP JSON to judge against (default: the newest version in the workspace).")]

@@ -13,10 +13,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from agent.base.errors import CrmError
 from agent.crm.plan import PLAN_COLUMNS, WRITES, Plan, make_plan
 from agent.crm.policy import Policy, Written, policy_path
 from agent.crm.targets import SALESFORCE_KEY, TIERS, Target, fields_of, key_field
-from retrieval.errors import CrmError
 
 
 def _csv(rows: list[list[str]]) -> str:
@@ -202,8 +202,8 @@ def zip_bundle(folder: Path) -> Path:
 
 def icp_version(home: Path, icp: Path | None = None) -> str:
     """The version a list was scored with: ``icp``'s, else the workspace's newest, else ""."""
+    from agent.base.errors import VersionError
     from agent.icp import versions
-    from retrieval.errors import VersionError
 
     if icp is not None:
         doc = versions.load_file(icp)
@@ -217,7 +217,7 @@ def icp_version(home: Path, icp: Path | None = None) -> str:
 def workspace_bundle(home: Path, scored: Path, target: Target,
                      export: Path | None = None) -> tuple[BundleResult, Path]:
     """A bundle in the workspace (``crm/bundles/``) for the chat and the web UI, and its zip."""
-    from retrieval.workspace import crm_bundles_dir
+    from agent.base.workspace import crm_bundles_dir
 
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
     folder = crm_bundles_dir(home) / f"{scored.stem}-{target}-{stamp}"

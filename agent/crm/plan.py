@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
+from agent.base.errors import CrmError, IngestError
 from agent.crm.keys import domain_key
 from agent.crm.policy import Policy, Written
 from agent.crm.targets import (
@@ -26,7 +27,6 @@ from agent.crm.targets import (
     fields_of,
     looks_like,
 )
-from retrieval.errors import CrmError, IngestError
 from retrieval.records import RowProblem
 from retrieval.tables.aliases import normalise_header
 from retrieval.tables.rows import iter_rows

@@ -20,10 +20,10 @@ from pathlib import Path
 
 import yaml
 
+from agent.base.atomic import atomic_write
+from agent.base.errors import CrmError
+from agent.base.workspace import crm_dir
 from agent.crm.targets import Target
-from retrieval.errors import CrmError
-from retrieval.textio import atomic_write
-from retrieval.workspace import crm_dir
 
 DEFAULT_POLICY = """\
 # How `icp crm plan` treats the fields of records your CRM already has.

@@ -26,8 +26,8 @@ import httpx
 from protego import Protego
 
 from agent import __version__
+from agent.base.errors import BlockedAddress
 from agent.enrich.netpolicy import NetPolicy
-from retrieval.errors import BlockedAddress
 
 log = logging.getLogger(__name__)
 

@@ -13,11 +13,11 @@ from typing import Annotated
 
 from pydantic import BaseModel, Field
 
+from agent.base.quotes import flat, is_verbatim
 from agent.enrich.prospect import INDUSTRIES, Prospect
 from agent.llm.client import StructuredLLM
 from agent.llm.prompts import PromptFile, load_prompt
 from agent.llm.schemas import length
-from retrieval.quotes import flat, is_verbatim
 
 PAGE_CHARS = 6000
 

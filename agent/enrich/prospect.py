@@ -18,10 +18,10 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 
+from agent.base.errors import WebsiteError
 from agent.enrich.extract import PageFacts, Signal, extract
 from agent.enrich.fetcher import SafeFetcher
 from agent.enrich.status import FetchStatus, page_status
-from retrieval.errors import WebsiteError
 
 TELLING = (("about", r"about|company|who-we-are|our-story|team"),
            ("careers", r"careers|jobs|join|hiring"),

@@ -17,15 +17,15 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, field_validator
 
+from agent.base.errors import LLMError
+from agent.base.quotes import bare, flat, is_verbatim
 from agent.enrich.prospect import Prospect
 from agent.fit.score import Fit, Thresholds, tier_for
 from agent.icp.model import Criterion, ICPDocument
 from agent.llm.client import StructuredLLM
 from agent.llm.prompts import PromptFile, load_prompt
 from agent.llm.schemas import length
-from retrieval.errors import LLMError
 from retrieval.mining.keyphrases import terms
-from retrieval.quotes import bare, flat, is_verbatim
 
 PAGE_CHARS = 6000
 
@@ -51,7 +51,7 @@ class FitJudgement(BaseModel):
 def _supports(criterion: Criterion, quote: str) -> bool:
     """Does the quote speak about this criterion at all?"""
     low = quote.lower()
-    if criterion.attribute == "size":
+    if criterion.attribute == "employees":
         return bool(re.search(r"\d[\d,]*\+?\s*(employees|people|staff|team members)", low))
     words = {t for v in criterion.values for t in terms(v.replace("/", " ")) if " " not in t}
     return any(re.search(rf"\b{re.escape(w)}", low) for w in words)

@@ -13,7 +13,7 @@ from typing import Any
 
 from agent.fit.score import Fit, Scorer, Thresholds, Verdict, fit_from
 from agent.icp.bands import Band, band_of, fixed_bands
-from agent.icp.deals import label_of, metadata_key, row_attributes
+from agent.icp.deals import label_of, row_attributes
 from agent.icp.model import Criterion, ICPDocument
 from retrieval.tables.attributes import NOT_RECORDED
 
@@ -33,7 +33,7 @@ class RowFacts:
         self.values, self.numbers = row_attributes(meta)
 
     def source(self, name: str) -> str:
-        key = metadata_key(name)
+        key = name
         raw = self.meta.get(f"{key}_raw", self.meta.get(key, ""))
         return f"{self.where} {self.headers.get(key) or label_of(name)} = {raw}"
 
@@ -43,9 +43,9 @@ def _band_label(criterion: Criterion, number: float) -> str | None:
     if criterion.band is not None:
         band = Band.from_edges(criterion.values[0], criterion.band)
         return criterion.values[0] if band.holds(number) else f"{number:g}"
-    bands = fixed_bands(metadata_key(criterion.attribute))
+    bands = fixed_bands(criterion.attribute)
     if bands:
-        usual = band_of(number, bands, metadata_key(criterion.attribute))
+        usual = band_of(number, bands, criterion.attribute)
         return usual.label if usual else None
     return f"{number:g}"
 
@@ -66,12 +66,12 @@ def judge_row(criterion: Criterion, facts: RowFacts) -> Verdict:
     else:
         have = facts.values.get(name, [])
     if not have:
-        raw = facts.meta.get(metadata_key(name))
+        raw = facts.meta.get(name)
         if raw not in (None, ""):  # a value the column cannot be read as ("lots")
             return Verdict(criterion=shown, kind=criterion.kind, result="unknown",
                            source=facts.source(name),
                            reason=f"{label_of(name)} '{raw}' cannot be read as a "
-                                  f"{'number' if metadata_key(name) in NUMERIC else 'value'}; "
+                                  f"{'number' if name in NUMERIC else 'value'}; "
                                   "unknown")
         return Verdict(criterion=shown, kind=criterion.kind, result="unknown",
                        reason=f"{label_of(name)} not in the row")

@@ -29,7 +29,7 @@ WEIGHTS = {"firmographic": 1.0, "attribute": 1.0, "technographic": 0.8, "pain": 
            "trigger": 0.5}
 # Criteria on one single-valued attribute are judged together: a prospect is in one
 # industry, so "industry: software" and "industry: fintech" are one test, not two.
-MULTI_VALUED = ("technology", "pain", "trigger", "loss_theme")
+MULTI_VALUED = ("technologies", "pain", "trigger", "loss_theme")
 CONFIDENCE_FACTOR = {"high": 1.3, "medium": 1.0, "low": 0.7}
 SIGNAL_POINTS = 5  # a pain, trigger or technology seen on a site (a quarter of a doubling)
 GENERIC_WORDS = {"microsoft", "google", "cloud", "platform", "software", "service", "services",
@@ -88,7 +88,7 @@ class _Judge:
         p = self.prospect
         if attribute == "industry":
             return p.industry
-        if attribute == "size" and p.employees:
+        if attribute == "employees" and p.employees:
             number = re.match(r"\d+", p.employees.value)
             if number:
                 band = size_band(int(number.group(0)))
@@ -123,9 +123,9 @@ def judge(criterion: Criterion, j: _Judge) -> Verdict:
     name = f"{criterion.attribute}: {value}"
     p = j.prospect
     if criterion.kind in ("firmographic", "exclusion") and criterion.attribute in (
-            "industry", "size", "country"):
+            "industry", "employees", "country"):
         fact = j.fact_for(criterion.attribute)
-        if criterion.attribute == "size" and criterion.band is not None and p.employees:
+        if criterion.attribute == "employees" and criterion.band is not None and p.employees:
             return _size_in_band(criterion, name, p)
         if fact is None or not fact.value:
             return Verdict(criterion=name, kind=criterion.kind, result="unknown",
@@ -140,7 +140,7 @@ def judge(criterion: Criterion, j: _Judge) -> Verdict:
         return Verdict(criterion=name, kind=criterion.kind, result="match" if hit else "mismatch",
                        reason=f"{criterion.attribute} is {fact.value}"
                        + ("" if hit else f", not {value}"), url=fact.url, quote=fact.quote)
-    if criterion.attribute == "technology" or criterion.kind == "technographic":
+    if criterion.attribute == "technologies" or criterion.kind == "technographic":
         tech = next((t for t in p.technologies
                      if any(_same(t.value, v) for v in criterion.values)), None)
         hit = tech is not None

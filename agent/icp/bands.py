@@ -1,8 +1,8 @@
 """Numeric attributes in bands a rep can read, with the band edges kept.
 
-Employees and revenue use the usual bands (``retrieval/mining/themes.size_band`` and
-``revenue_band`` below); any other number is cut at its quartiles over the deals, so each
-band holds about a quarter of them. A band is ``[low, high)``; its label shows the edges.
+Employees and revenue use the usual bands (the field table's, ``agent/base/fields.py``);
+any other number is cut at its quartiles over the deals, so each band holds about a
+quarter of them. A band is ``[low, high)``; its label shows the edges.
 """
 
 from __future__ import annotations
@@ -12,12 +12,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from retrieval.mining.themes import SIZE_BANDS
+from agent.base.fields import FIELDS
 
 QUANTILES = (0.25, 0.5, 0.75)
 POINT_SHARE = 0.1
-REVENUE_BANDS = ((0, 1e7, "<$10M"), (1e7, 1e8, "$10M-$100M"), (1e8, 1e9, "$100M-$1B"),
-                 (1e9, float("inf"), "$1B+"))
 
 
 @dataclass(frozen=True)
@@ -54,11 +52,10 @@ def revenue_dollars(revenue: float) -> float:
 
 def fixed_bands(key: str) -> list[Band] | None:
     """The usual bands of a canonical numeric attribute, or None for quantile bands."""
-    if key == "employees":
-        return [Band(label, low, high) for low, high, label in SIZE_BANDS]
-    if key == "revenue":
-        return [Band(label, low, high) for low, high, label in REVENUE_BANDS]
-    return None
+    field = FIELDS.get(key)
+    if field is None or not field.bands:
+        return None
+    return [Band(label, low, high) for low, high, label in field.bands]
 
 
 def quantile_bands(values: list[float]) -> list[Band]:

@@ -26,7 +26,6 @@ from agent.icp.deals import (
     duplicates_note,
     kind_of,
     label_of,
-    metadata_key,
     unique_deals,
 )
 from agent.icp.leakage import Leak, LeakDecision, find_leaks
@@ -93,7 +92,7 @@ def _banded(deals: list[Deal], skip: Iterable[str] = ()) -> tuple[list[Deal],
         known = np.asarray([name in d.numbers for d in deals])
         observed = np.asarray([d.numbers[name] for d in deals if name in d.numbers],
                               dtype=float)
-        bands[name] = learned_bands(metadata_key(name), observed, won[known],
+        bands[name] = learned_bands(name, observed, won[known],
                                     min_deals=MIN_SUPPORT)
     labels: dict[str, list[str | None]] = {}
     for name, name_bands in bands.items():

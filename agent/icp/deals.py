@@ -1,8 +1,9 @@
 """Closed deals as the criteria learner and the validator see them: outcome, date and
 every attribute the ingest stored, under the names the ICP's criteria use.
 
-Canonical fields keep today's criterion names (``industry``, ``size``, ``revenue``,
-``country``, ``technology``); every other attribute keeps its metadata key
+Canonical fields go by their one name in the field table (``industry``, ``employees``,
+``revenue``, ``country``, ``technologies``; ``agent/base/fields.py``); every other attribute
+keeps its metadata key
 (``attr:Lead Source``, ``num:TotalVisits``, ``list:Tags``; see
 ``retrieval/tables/attributes.py``). Numbers stay numbers here; bands are cut by the learner.
 """
@@ -11,51 +12,34 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
+from agent.base.fields import FIELDS, FieldKind
 from retrieval.corpus import Corpus, EvidenceChunk
 from retrieval.tables.attributes import CANONICAL, NOT_RECORDED, attributes_in, list_items
 from retrieval.tables.columns import Role
 from retrieval.tables.dates import iso_date
 
 CLOSED = ("won", "lost", "churned")
-# canonical metadata key -> the attribute name criteria use
-CRITERION_NAMES = {"employees": "size", "technologies": "technology"}
-LABELS = {
-    "industry": "Industry", "size": "Company size (employees)", "revenue": "Revenue",
-    "country": "Country", "technology": "Uses technology", "product": "Product",
-    "competitor": "Competitor", "tags": "Tags", "amount": "Deal amount",
-}
-FIRMOGRAPHIC = ("industry", "size", "revenue", "country")
-
-
-def criterion_name(key: str) -> str:
-    return CRITERION_NAMES.get(key, key)
-
-
-def metadata_key(name: str) -> str:
-    """The metadata key a criterion's attribute reads (``size`` -> ``employees``)."""
-    return next((k for k, v in CRITERION_NAMES.items() if v == name), name)
 
 
 def label_of(name: str) -> str:
     """A criterion attribute in words a rep can read (the column's own header)."""
-    if name in LABELS:
-        return LABELS[name]
+    field = FIELDS.get(name)
+    if field is not None and field.learned:
+        return field.criterion_label
     return name.split(":", 1)[1] if ":" in name else name
 
 
-def kind_of(name: str) -> Literal["technographic", "firmographic", "attribute"]:
-    if name == "technology":
-        return "technographic"
-    return "firmographic" if name in FIRMOGRAPHIC else "attribute"
+def kind_of(name: str) -> FieldKind:
+    field = FIELDS.get(name)
+    return field.kind if field is not None and field.kind else "attribute"
 
 
 def role_of(name: str) -> Role:
-    key = metadata_key(name)
-    if key in CANONICAL:
-        return CANONICAL[key][0]
-    for attribute in attributes_in({key: ""}):
+    if name in CANONICAL:
+        return CANONICAL[name][0]
+    for attribute in attributes_in({name: ""}):
         return attribute.role
     return Role.CATEGORY
 
@@ -87,7 +71,7 @@ def row_attributes(meta: Mapping[str, Any]) -> tuple[dict[str, list[str]], dict[
         raw = meta.get(attribute.key)
         if raw is None:
             continue
-        name = criterion_name(attribute.key)
+        name = attribute.key
         if raw == "":  # the source has the column; this row left it empty
             values[name] = [NOT_RECORDED]
             continue

@@ -1,5 +1,5 @@
 """Evidence verification: every quote must appear verbatim in the raw text of the chunk it
-cites (the cell or turn as read, :mod:`retrieval.quotes`).
+cites (the cell or turn as read, :mod:`agent.base.quotes`).
 
 Run on every ICP before it is saved, whichever engine wrote it. A claim left without
 verified evidence is dropped and counted, never saved.
@@ -7,10 +7,10 @@ verified evidence is dropped and counted, never saved.
 
 from __future__ import annotations
 
+from agent.base.quotes import QuoteIndex
 from agent.icp.model import ICPDocument
 from retrieval.corpus import Corpus
 from retrieval.mining.models import Evidence
-from retrieval.quotes import QuoteIndex
 
 
 class Verifier:

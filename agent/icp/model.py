@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
+from agent.base.fields import canonical_name
 from agent.icp.scorecard import Scorecard
 from retrieval.mining.models import Evidence
 
@@ -16,8 +17,9 @@ Basis = Literal["deals", "hypothesis", "customers", "none"]
 
 
 class Criterion(BaseModel):
-    attribute: str = Field(description="what is judged: industry, size, country, technology, "
-                           "pain, trigger, or an attribute key such as 'attr:Lead Source'")
+    attribute: str = Field(description="what is judged: a field (industry, employees, "
+                           "country, technologies), pain, trigger, or an attribute key such "
+                           "as 'attr:Lead Source'")
     values: list[str]
     kind: CriterionKind
     label: str = Field(default="", description="the attribute in words (its column header)")
@@ -38,6 +40,12 @@ class Criterion(BaseModel):
     points: int | None = Field(default=None, description="scorecard points a prospect with "
                                "this value gets (None: not a scorecard line)")
     evidence: list[Evidence] = Field(min_length=1)
+
+    @field_validator("attribute")
+    @classmethod
+    def _one_name(cls, value: str) -> str:
+        """ICPs saved before the field table say ``size`` and ``technology``."""
+        return canonical_name(value)
 
     @property
     def significant(self) -> bool:

@@ -14,7 +14,7 @@ from collections import Counter, defaultdict
 import numpy as np
 
 from agent.icp.bands import band_of, fixed_bands
-from agent.icp.deals import label_of, metadata_key, row_attributes
+from agent.icp.deals import label_of, row_attributes
 from agent.icp.model import ProfileShare
 from agent.icp.stats import wilson
 from retrieval.corpus import Corpus
@@ -56,8 +56,8 @@ def customer_profile(corpus: Corpus) -> tuple[list[ProfileShare], list[str]]:
         values, nums = row_attributes(meta)
         for name, number in nums.items():
             numbers[name].append(number)
-            bands = fixed_bands(metadata_key(name))
-            band = band_of(number, bands, metadata_key(name)) if bands else None
+            bands = fixed_bands(name)
+            band = band_of(number, bands, name) if bands else None
             if band is not None:
                 values[name] = [band.label]
         for name, items in values.items():

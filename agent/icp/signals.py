@@ -1,7 +1,7 @@
 """Buying triggers and persona signals found in the evidence by cue patterns.
 
 Every item is a sentence of a chunk, quoted as its raw source holds it
-(:mod:`retrieval.quotes`), so it can be cited and verified.
+(:mod:`agent.base.quotes`), so it can be cited and verified.
 """
 
 from __future__ import annotations
@@ -11,13 +11,13 @@ from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from agent.base.quotes import RawSource
 from agent.icp.model import Criterion, Persona
 from agent.triggers import RULES
 from retrieval.corpus import Account, Corpus, EvidenceChunk
 from retrieval.mining.models import Evidence
 from retrieval.mining.roles import is_vendor_side, role_family
 from retrieval.mining.statements import PROBLEM_CUES, sentences, statements_in_chunk
-from retrieval.quotes import RawSource
 
 _GOAL = re.compile(r"\b(want|wanted|need|needed|goal|so that|so we|trust|one source of truth|"
                    r"saves?|budget is approved|champion|would have changed)\b", re.I)

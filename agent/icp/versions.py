@@ -7,10 +7,10 @@ import os
 import re
 from pathlib import Path
 
+from agent.base import workspace as paths
+from agent.base.atomic import atomic_write
+from agent.base.errors import VersionError
 from agent.icp.model import ICPDocument
-from retrieval import workspace as paths
-from retrieval.errors import VersionError
-from retrieval.textio import atomic_write
 
 _VERSION = re.compile(r"^v(\d+)\.json$")
 

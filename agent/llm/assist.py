@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 
 from pydantic import BaseModel
 
+from agent.base.errors import LLMError, LLMUnavailable
+from agent.base.quotes import bare
 from agent.icp.grounding import Verifier
 from agent.icp.model import ICPDocument
 from agent.llm.client import StructuredLLM
@@ -25,9 +27,7 @@ from agent.llm.prompts import PromptFile, load_prompt
 from agent.llm.redact import redact
 from agent.llm.schemas import ICPSummary, PersonaSummary, ThemeLabel
 from retrieval.corpus import Corpus
-from retrieval.errors import LLMError, LLMUnavailable
 from retrieval.mining.models import Evidence, MiningResult
-from retrieval.quotes import bare
 
 log = logging.getLogger(__name__)
 MAX_THEMES = 8

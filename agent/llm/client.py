@@ -22,10 +22,10 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 from pydantic import BaseModel, SecretStr
 
+from agent.base.errors import LLMError, LLMUnavailable
 from agent.llm.calllog import CallLog, CallRecord
 from agent.llm.openai_http import OpenAIHTTP
 from agent.llm.prompts import PromptFile
-from retrieval.errors import LLMError, LLMUnavailable
 
 log = logging.getLogger(__name__)
 T = TypeVar("T", bound=BaseModel)

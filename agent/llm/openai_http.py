@@ -24,7 +24,7 @@ from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.utils.function_calling import convert_to_openai_tool
 from pydantic import BaseModel, SecretStr, ValidationError
 
-from retrieval.errors import EndpointError
+from agent.base.errors import EndpointError
 
 ROLES = {"system": "system", "human": "user", "ai": "assistant"}
 _FENCE = re.compile(r"^```(?:json)?\s*|\s*```$")

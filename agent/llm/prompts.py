@@ -17,7 +17,7 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from retrieval.errors import PromptError
+from agent.base.errors import PromptError
 
 _VERSION_FILE = re.compile(r"^v(\d+)\.yaml$")
 

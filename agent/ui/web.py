@@ -34,8 +34,8 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # no calls home
 
 import gradio as gr  # noqa: E402  (after the analytics switch)
 
-from retrieval import workspace as paths
-from retrieval.errors import IcpError
+from agent.base import workspace as paths
+from agent.base.errors import IcpError
 
 TABLE_COLUMNS = ["domain", "tier", "score", "confidence", "status", "ICP", "reasons"]
 EVIDENCE_TYPES = [".csv", ".tsv", ".xlsx", ".json", ".jsonl", ".md", ".txt", ".vtt", ".srt"]

@@ -17,7 +17,7 @@ from scipy.stats import fisher_exact
 from agent.fit.rows import RowFacts, judge_row
 from agent.fit.score import Scored, Scorer, Thresholds
 from agent.icp.criteria import attribute_names, learn
-from agent.icp.deals import Deal, duplicates_note, metadata_key, unique_deals
+from agent.icp.deals import Deal, duplicates_note, unique_deals
 from agent.icp.leakage import find_leaks
 from agent.icp.model import Criterion, ICPDocument
 from agent.icp.scorecard import TIER_SHARES
@@ -97,8 +97,8 @@ def score_deals(deals: list[Deal], icp: ICPDocument,
     scores, tiers = [], []
     lines = icp.criteria + icp.triggers
     scorer = Scorer(lines, thresholds, icp.scorecard)
-    keys = [metadata_key(c.attribute) for c in lines]
-    exclusion_keys = [metadata_key(c.attribute) for c in icp.exclusions]
+    keys = [c.attribute for c in lines]
+    exclusion_keys = [c.attribute for c in icp.exclusions]
     judged: dict[tuple[object, ...], str] = {}
     scored: dict[tuple[tuple[str, ...], bool], Scored] = {}
 

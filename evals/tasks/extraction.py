@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+from agent.base.errors import LLMError
+from agent.base.quotes import grounding_rate
 from agent.enrich.llm_extract import llm_extract
 from agent.fit.classify import classify_many
 from agent.icp import versions
@@ -14,8 +16,6 @@ from evals.datasets import DATASETS, ExtractionCase, load_cases
 from evals.graders import field_match
 from evals.tasks.base import COMMON_METRICS, CaseResult, Metric, common_metrics
 from evals.tasks.pages import PageTask
-from retrieval.errors import LLMError
-from retrieval.quotes import grounding_rate
 
 FIELDS = ("industry", "employees", "technologies")
 

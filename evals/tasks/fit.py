@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+from agent.base.quotes import grounding_rate
 from agent.fit.classify import classify_many
 from agent.icp import versions
 from agent.llm.client import StructuredLLM
@@ -13,7 +14,6 @@ from evals.datasets import DATASETS, FitCase, load_fit_cases
 from evals.graders import macro_f1
 from evals.tasks.base import COMMON_METRICS, CaseResult, Metric, common_metrics
 from evals.tasks.pages import PageTask
-from retrieval.quotes import grounding_rate
 
 
 class FitTask(PageTask):

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from agent.base.quotes import RawSource, raw_texts
 from retrieval.mining.chatter import (
     PROBLEM_CUES,
     chatter_reason,
@@ -24,7 +25,6 @@ from retrieval.mining.chatter import (
 from retrieval.mining.generated import generated_lines
 from retrieval.mining.roles import is_vendor_side
 from retrieval.mining.speech import clean_span, clean_speech
-from retrieval.quotes import RawSource, raw_texts
 
 MIN_WORDS, MAX_WORDS, MAX_CHARS = 4, 70, 500
 ANSWER_FACETS = ("pain", "job", "value")  # review questions whose every answer counts
@@ -46,7 +46,7 @@ class Statement:
     type: str  # complaint | loss_reason | ticket_title (pains) | job | value
     meta: dict[str, Any] = field(default_factory=dict)
     clean: str = ""  # what mining reads (cleaned); ``text`` is what is quoted
-    # ``text`` is cut from the raw source (:mod:`retrieval.quotes`); "" when the raw text
+    # ``text`` is cut from the raw source (:mod:`agent.base.quotes`); "" when the raw text
     # holds no clean stretch of it: the statement is mined but never quoted
 
     def __post_init__(self) -> None:

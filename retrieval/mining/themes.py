@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
+from agent.base.fields import SIZE_BANDS
 from retrieval.corpus import Account, Corpus
 from retrieval.mining.clustering import ClusterParams, cluster
 from retrieval.mining.keyphrases import label_clusters
@@ -27,11 +28,6 @@ log = logging.getLogger(__name__)
 OUTCOME_WEIGHT = {"won": 1.0, "open": 0.5, "unknown": 0.5, "lost": 0.4, "churned": 0.4}
 QUOTES_PER_THEME = 5
 Embed = Callable[[list[str]], Sequence[Sequence[float]]]
-
-
-# Company size bands by employees: (low, high exclusive, label). The one table of them.
-SIZE_BANDS = ((0, 50, "1-49"), (50, 200, "50-199"), (200, 1000, "200-999"),
-              (1000, 5000, "1000-4999"), (5000, float("inf"), "5000+"))
 
 
 def size_band(employees: object) -> str | None:

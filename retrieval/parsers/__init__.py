@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from retrieval.errors import IngestError
+from agent.base.errors import IngestError
 from retrieval.parsers.reviews import is_review_table, review_rows
 from retrieval.parsers.tickets import ticket_rows, unwrap_ticket
 from retrieval.parsers.transcripts import (

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from agent.base.errors import IngestError
 from retrieval.clean import clean_inline
-from retrieval.errors import IngestError
 from retrieval.records import EvidenceRecord, Kind
 from retrieval.tables.cells import flatten
 from retrieval.tables.fields import front_matter_fields, split_front_matter

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+from agent.base.errors import IngestError
+from agent.base.fields import FIELDS
 from retrieval.clean import clean_inline, clean_text, reflow
-from retrieval.errors import IngestError
 from retrieval.records import EvidenceRecord, Kind, RowProblem
 from retrieval.tables.attributes import parse_key
 from retrieval.tables.columns import Role
@@ -19,10 +20,7 @@ MAX_PROFILE_ATTRIBUTES = 8
 FLAG_VALUES = TRUE_VALUES | FALSE_VALUES  # yes/no flags say little in a sentence
 
 
-FIELD_LABELS = {
-    "industry": "industry", "employees": "employees", "revenue": "revenue",
-    "country": "country", "technologies": "tech stack", "competitor": "competitor",
-}
+FIELD_LABELS = {key: f.sentence for key, f in FIELDS.items() if f.sentence}
 
 
 def _describe(fields: dict[str, str | int | float]) -> str:

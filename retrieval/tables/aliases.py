@@ -10,74 +10,13 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from agent.base.fields import FIELDS
 from retrieval.tables.cells import cell
 
-# canonical field -> aliases, in order of preference (the first header found wins).
-ALIASES: dict[str, tuple[str, ...]] = {
-    "account": (
-        "account", "account name", "company", "company name", "organization",
-        "organization name", "organisation", "org", "requester org",
-        "requester organization", "customer", "customer name", "client",
-        "reviewer company", "reviewer organization",
-    ),
-    "outcome": (
-        "outcome", "deal stage", "stage", "opportunity stage", "win loss", "won lost",
-        "result", "deal outcome", "status",
-    ),
-    "reason": (
-        "reason", "loss reason", "lost reason", "win reason", "won reason",
-        "close reason", "closed lost reason", "primary reason", "churn reason",
-    ),
-    "notes": (
-        "notes", "note", "call notes", "deal notes", "comments", "summary", "details",
-        "win loss notes", "feedback", "competitor notes",
-    ),
-    "date": (
-        "date", "close date", "closed date", "closed at", "created", "created at",
-        "created date", "creation date", "timestamp", "submitted at", "engage date",
-        "date submitted", "submitted", "review date", "published", "date published",
-        "published date", "survey date", "response date",
-    ),
-    "industry": ("industry", "sector", "vertical", "segment industry", "reviewer industry",
-                 "company industry", "customer industry"),
-    "employees": (
-        "employees", "employee count", "number of employees", "num employees",
-        "headcount", "company size", "employee range", "size", "organization size",
-        "organisation size", "org size", "reviewer company size", "company size range",
-        "team size", "num of employees", "no of employees", "company headcount",
-        "staff count", "estimated num employees", "employees count", "total employees",
-    ),
-    "revenue": ("revenue", "annual revenue", "arr", "revenue musd", "revenue usd"),
-    "country": (
-        "country", "hq country", "billing country", "office location", "region",
-        "location", "headquarters", "reviewer country", "reviewer location",
-    ),
-    "technologies": (
-        "tech stack", "technologies", "technographics", "tools", "stack", "tech",
-    ),
-    "product": ("product", "product name", "plan", "sku"),
-    "amount": ("amount", "close value", "deal size", "deal value", "value", "acv"),
-    "competitor": ("competitor", "competitors", "lost to", "primary competitor"),
-    "title": ("title", "subject", "ticket subject", "issue title", "summary title"),
-    "body": (
-        "body", "description", "content", "text", "message", "comment", "ticket body",
-        "issue body", "details text",
-    ),
-    "tags": ("tags", "labels", "label", "category", "type", "ticket type", "topic"),
-    "requester": (
-        "requester", "requester name", "author", "user", "submitter", "reporter",
-        "contact", "contact name", "created by",
-    ),
-    "role": ("role", "job title", "requester role", "contact title", "persona",
-             "reviewer role", "reviewer title", "reviewer job title", "position",
-             "job role", "respondent role", "product role", "user role"),
-    "record_id": (
-        "id", "ticket id", "opportunity id", "issue id", "record id", "deal id", "number",
-        "key", "case number",
-    ),
-    "speaker": ("speaker", "speaker name", "name", "participant"),
-    "repo": ("repo", "repository", "project"),
-}
+# canonical field -> aliases, in order of preference (the first header found wins); the
+# field table declares them.
+ALIASES: dict[str, tuple[str, ...]] = {key: f.aliases for key, f in FIELDS.items() if f.aliases}
+
 
 REQUIRED: dict[str, tuple[tuple[str, ...], ...]] = {
     # each inner tuple is "at least one of these"

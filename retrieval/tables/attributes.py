@@ -18,6 +18,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from agent.base.fields import FIELDS, LEARNED
 from retrieval.tables.columns import Role, split_items
 from retrieval.tables.dates import parse_date
 from retrieval.tables.values import parse_number
@@ -33,18 +34,9 @@ LIST_SEPARATOR = "; "
 NOT_RECORDED = "not recorded"
 MAX_VALUE_CHARS = 200
 
-# canonical field -> (role, label a rep reads)
+# canonical field -> (role, label a rep reads): the field table's learned fields
 CANONICAL: dict[str, tuple[Role, str]] = {
-    "industry": (Role.CATEGORY, "Industry"),
-    "employees": (Role.NUMBER, "Employees"),
-    "revenue": (Role.NUMBER, "Revenue"),
-    "country": (Role.CATEGORY, "Country"),
-    "technologies": (Role.LIST, "Technologies"),
-    "product": (Role.CATEGORY, "Product"),
-    "competitor": (Role.CATEGORY, "Competitor"),
-    "tags": (Role.LIST, "Tags"),
-    "amount": (Role.NUMBER, "Deal amount"),
-}
+    key: (Role(FIELDS[key].role), FIELDS[key].label) for key in LEARNED}
 
 
 @dataclass(frozen=True)

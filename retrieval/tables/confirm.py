@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from agent.base.fields import FIELDS, NUMERIC, keys_where
 from retrieval.tables.columns import is_number, looks_like_codes, person_names
 from retrieval.tables.dates import looks_like_date
 from retrieval.tables.outcomes import FALSE_VALUES, TRUE_VALUES
@@ -20,13 +21,13 @@ from retrieval.tables.values import parse_headcount, parse_number
 
 FEW_VALUES = 5        # a column with this many distinct values or fewer is a category
 MIN_VALUES_TO_JUDGE = 20  # below this many filled cells, the header is trusted
-# Fields that name one thing per row (an account, a person, a record, a free text).
-IDENTITY_FIELDS = ("account", "speaker", "requester", "record_id")
-TEXT_FIELDS = ("title", "body", "notes", "reason")
-PERSON_FIELDS = ("speaker", "requester")
-NUMERIC_FIELDS = ("employees", "revenue", "amount")
-CATEGORY_FIELDS = ("industry", "country", "product", "competitor", "role", "tags",
-                   "technologies")
+# Read from the field table: fields that name one thing per row (an account, a person, a
+# record), free texts, person names, numbers, categories (numbers_allowed: labels may be
+# numbers).
+IDENTITY_FIELDS = keys_where(role="identity")
+TEXT_FIELDS = keys_where(role="text")
+PERSON_FIELDS = keys_where(person=True)
+CATEGORY_FIELDS = keys_where(role="category") + keys_where(role="list")
 
 
 @dataclass(frozen=True)
@@ -59,14 +60,14 @@ def confirm(field: str, header: str, values: list[str]) -> Verdict:
         return Verdict(False, f"{says}, values are not person names")
     if field == "record_id" and distinct < 0.9 * n:
         return Verdict(False, f"{says}, but {distinct} distinct values in {n} rows")
-    if field in NUMERIC_FIELDS:
+    if field in NUMERIC:
         if looks_like_codes(header, values):
             return Verdict(False, f"{says}, values are codes, not quantities")
         read = parse_headcount if field == "employees" else parse_number
         if _share(values, lambda v: read(v) is not None) < 0.8:
             return Verdict(False, f"{says}, values are not numbers")
     if field in CATEGORY_FIELDS and _share(values, is_number) >= 0.95 \
-            and field not in ("tags",) and distinct > FEW_VALUES:
+            and not FIELDS[field].numbers_allowed and distinct > FEW_VALUES:
         return Verdict(False, f"{says}, values are numbers")
     if field == "date" and _share(values, looks_like_date) < 0.8:
         return Verdict(False, f"{says}, values are not dates")

@@ -7,6 +7,7 @@ from typing import Any
 
 import yaml
 
+from agent.base.fields import NUMERIC, keys_where
 from retrieval.records import Outcome
 from retrieval.tables.aliases import ColumnMap, map_columns
 from retrieval.tables.cells import flatten
@@ -18,8 +19,7 @@ from retrieval.tables.values import (
     split_industry_size,
 )
 
-FIRMOGRAPHIC_FIELDS = ("industry", "employees", "revenue", "country", "technologies")
-NUMERIC_FIELDS = ("employees", "revenue", "amount")
+FIRMOGRAPHIC_FIELDS = keys_where(kind="firmographic") + keys_where(kind="technographic")
 PROVENANCE_FIELDS = (
     "account", "date", "outcome", "reason", "product", "amount", "competitor", "tags",
     "requester", "role", "record_id", "repo", *FIRMOGRAPHIC_FIELDS,
@@ -60,7 +60,7 @@ def collect_fields(cmap: ColumnMap, row: dict[str, Any],
             out[name] = number if number is not None else value[:80]
             if parse_number(value) is None:
                 out["employees_raw"] = value[:80]
-        elif name in NUMERIC_FIELDS:
+        elif name in NUMERIC:
             number = parse_number(value)
             out[name] = number if number is not None else value[:80]
         else:

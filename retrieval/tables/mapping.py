@@ -28,10 +28,10 @@ from typing import Any
 
 import yaml
 
-from retrieval.errors import MappingError
+from agent.base.atomic import atomic_write
+from agent.base.errors import MappingError
 from retrieval.tables.aliases import ALIASES
 from retrieval.tables.columns import Role
-from retrieval.textio import atomic_write
 
 ROLE_WORDS = {
     "text": Role.TEXT, "evidence": Role.TEXT, "category": Role.CATEGORY,

@@ -11,10 +11,12 @@ import csv
 import itertools
 import json
 from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from retrieval.errors import IngestError
+from agent.base.errors import IngestError
 from retrieval.records import RowProblem
 from retrieval.textio import open_text, read_text
 
@@ -65,29 +67,64 @@ def _header(reader: Iterator[list[str]], path: Path) -> tuple[list[str], int, li
     return header, skip + 1, first[skip + 1:]
 
 
-def iter_csv(path: Path, problems: list[RowProblem]) -> Iterator[Row]:
+@dataclass
+class CsvTable:
+    """One CSV file opened as a table: its header and a stream of its rows' cells.
+
+    The one CSV reader: evidence exports (:func:`iter_csv`) and prospect lists
+    (``agent/batch/prospect_csv.py``) both read through it, so both get the same dialects,
+    title lines and errors."""
+
+    path: Path
+    header: list[str]
+    delimiter: str
+    _reader: Any
+    _buffered: list[list[str]]
+    _header_row: int
+
+    @property
+    def line(self) -> int:
+        """The physical line the reader is at (for messages about quoting)."""
+        return int(self._reader.line_num)
+
+    def rows(self) -> Iterator[tuple[int, list[str]]]:
+        """``(row_number, cells)`` of every row with a filled cell; the header is row
+        ``header_row`` (1 unless title lines come first)."""
+        row_no = self._header_row
+        try:
+            for values in itertools.chain(self._buffered, self._reader):
+                row_no += 1
+                if any(v.strip() for v in values):
+                    yield row_no, values
+        except csv.Error as exc:
+            raise IngestError(
+                str(self.path), f"malformed CSV near line {self.line}: {exc}", row=row_no + 1
+            ) from exc
+
+
+@contextmanager
+def open_csv(path: Path) -> Iterator[CsvTable]:
     with open_text(path) as fh:
         sample = fh.read(64 * 1024)
         fh.seek(0)
-        reader = csv.reader(fh, delimiter=sniff_delimiter(_past_preamble(sample)))
+        delimiter = sniff_delimiter(_past_preamble(sample))
+        reader = csv.reader(fh, delimiter=delimiter)
         header, row_no, buffered = _header(reader, path)
-        try:
-            for values in itertools.chain(buffered, reader):
-                row_no += 1
-                if not any(v.strip() for v in values):
-                    continue
-                if len(values) > len(header) and any(v.strip() for v in values[len(header):]):
-                    problems.append(RowProblem(
-                        str(path), row_no,
-                        f"{len(values)} fields but the header has {len(header)} (near line "
-                        f"{reader.line_num}: check quoting or the delimiter); row skipped",
-                    ))
-                    continue
-                yield row_no, dict(zip(header, values, strict=False))
-        except csv.Error as exc:
-            raise IngestError(
-                str(path), f"malformed CSV near line {reader.line_num}: {exc}", row=row_no + 1
-            ) from exc
+        yield CsvTable(path, header, delimiter, reader, buffered, row_no)
+
+
+def iter_csv(path: Path, problems: list[RowProblem]) -> Iterator[Row]:
+    with open_csv(path) as table:
+        header = table.header
+        for row_no, values in table.rows():
+            if len(values) > len(header) and any(v.strip() for v in values[len(header):]):
+                problems.append(RowProblem(
+                    str(path), row_no,
+                    f"{len(values)} fields but the header has {len(header)} (near line "
+                    f"{table.line}: check quoting or the delimiter); row skipped",
+                ))
+                continue
+            yield row_no, dict(zip(header, values, strict=False))
 
 
 def iter_xlsx(path: Path) -> Iterator[Row]:

@@ -17,8 +17,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from agent.base.errors import MappingError
 from retrieval.clean import clean_text
-from retrieval.errors import MappingError
 from retrieval.tables.aliases import ALIASES, ColumnMap, map_columns
 from retrieval.tables.attributes import (
     CANONICAL,
