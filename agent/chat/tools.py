@@ -7,7 +7,6 @@ same methods serve the LLM agent (as LangChain tools) and the offline intent rou
 
 from __future__ import annotations
 
-import csv
 import json
 import logging
 from collections.abc import Callable
@@ -23,6 +22,7 @@ from agent.base.errors import RevisionError, VersionError
 from agent.chat.proof_tools import ProofTools
 from agent.chat.revise import Revision, apply
 from agent.chat.tools_base import Citation, ToolResult, cite
+from agent.fit.enriched_row import read_enriched
 from agent.icp import versions
 from agent.icp.markdown import render
 from agent.icp.model import ICPDocument
@@ -279,16 +279,12 @@ class ChatTools(ProofTools):
             summary = run_enrich(source, output, doc, options, progress=progress)
         except (BatchError, ValueError, OSError) as exc:
             return ToolResult(f"{source.name}: {exc}", ok=False)
-        with output.open(encoding="utf-8-sig", newline="") as fh:
-            for row in csv.DictReader(fh):
-                if row.get("domain") and doc is not None:
+        if doc is not None:
+            for _, row in read_enriched(output):
+                if row.domain:
                     self.prospects.put({
-                        "input": row["domain"], "domain": row["domain"],
-                        "fetch_status": row["fetch_status"], "error": row["error"],
-                        "fit_tier": row["fit_tier"],
-                        "fit_score": int(row["fit_score"]) if row["fit_score"] else None,
-                        "fit_confidence": float(row["fit_confidence"] or 0),
-                        "fit_reasons": [r for r in row["fit_reasons"].split(" | ") if r],
+                        "input": row.domain, **row.model_dump(mode="json"),
+                        "fit_confidence": row.fit_confidence or 0.0,
                         "verdicts": [], "icp_version": doc.version,
                         "classified_at": datetime.now(UTC).isoformat(timespec="seconds")})
         if doc is None:

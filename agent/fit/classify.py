@@ -18,6 +18,7 @@ from agent.enrich.prospect import (
     enrich_prospect,
     inline_extract,
 )
+from agent.fit.enriched_row import EnrichedRow, SignalCell
 from agent.fit.llm_fit import llm_judge
 from agent.fit.score import Fit, Thresholds, classify
 from agent.icp import versions
@@ -34,16 +35,18 @@ class Classified:
     def as_row(self) -> dict[str, Any]:
         """The enrichment columns of DESIGN.md section 4 (plus the verdicts)."""
         p, f = self.prospect, self.fit
+        row = EnrichedRow(
+            domain=p.domain, fetch_status=p.fetch_status,
+            industry=p.industry.value if p.industry else "",
+            employee_range=p.employees.value if p.employees else "",
+            country=p.country.value if p.country else "",
+            technologies=[t.value for t in p.technologies],
+            signals=[SignalCell(kind=s.kind, value=s.value, url=s.url, quote=s.quote)
+                     for s in p.signals],
+            fit_score=f.score, fit_tier=f.tier, fit_confidence=f.confidence,
+            fit_reasons=f.reasons, evidence_urls=p.evidence_urls, error=p.error)
         return {
-            "input": p.input, "domain": p.domain, "fetch_status": p.fetch_status,
-            "industry": p.industry.value if p.industry else "",
-            "employee_range": p.employees.value if p.employees else "",
-            "country": p.country.value if p.country else "",
-            "technologies": [t.value for t in p.technologies],
-            "signals": [{"kind": s.kind, "value": s.value, "url": s.url, "quote": s.quote}
-                        for s in p.signals],
-            "fit_score": f.score, "fit_tier": f.tier, "fit_confidence": f.confidence,
-            "fit_reasons": f.reasons, "evidence_urls": p.evidence_urls, "error": p.error,
+            "input": p.input, **row.model_dump(),
             "llm_fit_score": f.llm_score, "llm_fit_tier": f.llm_tier,
             "llm_fit_reasons": f.llm_reasons,
             "verdicts": [v.model_dump() for v in f.verdicts],

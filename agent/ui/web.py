@@ -9,7 +9,6 @@ restarting the server) loses nothing.
 
 from __future__ import annotations
 
-import csv
 import html
 import logging
 import os
@@ -23,6 +22,7 @@ from agent.chat.agent import ChatAgent, Delta, Done, StepEvent
 from agent.chat.session import Message
 from agent.crm.bundle import workspace_bundle
 from agent.crm.targets import TARGETS
+from agent.fit.enriched_row import read_enriched
 from agent.icp import versions
 from agent.pipeline import latest_validation
 from agent.ui.charts import bars
@@ -79,9 +79,8 @@ class _GradioIngestProgress(IngestProgress):
 def tier_mix_html(path: Path) -> str:
     """A bar per fit tier of an enriched or scored list (share of its rows)."""
     counts: Counter[str] = Counter()
-    with path.open(encoding="utf-8", newline="") as fh:
-        for row in csv.DictReader(fh):
-            counts[row.get("fit_tier") or "not scored"] += 1
+    for _, row in read_enriched(path):
+        counts[row.fit_tier or "not scored"] += 1
     total = sum(counts.values()) or 1
     order = [t for t in ("A", "B", "C", "D", "unknown", "not scored") if counts[t]]
     return ("<p><b>Tier mix</b> of " + html.escape(path.name) + f" ({total} rows)</p>"
