@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from langchain_core.messages import AIMessage, ToolMessage
+from pydantic import ValidationError
 from typer.testing import CliRunner
 
 from agent.base.errors import RevisionError
@@ -305,3 +306,18 @@ def test_chat_prepares_the_hubspot_import(ws_settings: Settings, tmp_path: Path)
                       encoding="utf-8")
     _, planned = run(agent, f"prepare the hubspot import against {export}")
     assert "update 1" in planned and "as if the CRM were empty" not in planned
+
+
+def test_each_tool_is_declared_once_and_its_examples_route_to_it() -> None:
+    from agent.chat.tools import TOOLS
+
+    assert len(TOOLS) == 14 and all(t.description and t.examples for t in TOOLS.values())
+    for tool in TOOLS.values():
+        assert all(f'"{e}"' in OFFLINE_HELP for e in tool.examples)
+        for example in tool.examples:
+            assert [c.tool for c in route(example).calls] == [tool.name], example
+    search = TOOLS["search_evidence"].schema
+    assert search.model_json_schema()["required"] == ["query"]
+    with pytest.raises(ValidationError):
+        search.model_validate({"query": "x", "k": 30})  # Annotated bound: at most 20
+    assert set(TOOLS["revise_icp"].schema.model_fields) >= {"action", "attribute", "values"}

@@ -21,55 +21,15 @@ from pydantic import BaseModel, ValidationError
 
 from agent.base import workspace as paths
 from agent.base.quotes import is_verbatim
-from agent.chat.revise import Revision
 from agent.chat.router import route
 from agent.chat.session import ChatSession, Message, Step
-from agent.chat.tools import (
-    ChatTools,
-    CompareArgs,
-    CrmArgs,
-    ExplainArgs,
-    IngestArgs,
-    NoArgs,
-    PainArgs,
-    ProspectArgs,
-    SearchArgs,
-    ShowArgs,
-    ValidateArgs,
-)
-from agent.chat.tools_base import Citation, ToolResult
+from agent.chat.tools import TOOLS, ChatTools
+from agent.chat.tools_base import ChatTool, Citation, ToolResult
 from agent.llm.calllog import CallLog, CallRecord
 from agent.llm.prompts import PromptFile, load_prompt
 
 log = logging.getLogger(__name__)
 
-# name: (args schema, description the model reads)
-TOOL_SPECS: dict[str, tuple[type[BaseModel], str]] = {
-    "search_evidence": (SearchArgs, "Search the ingested win-loss notes, tickets, call "
-                        "transcripts and reviews; returns quotes with their source ids."),
-    "list_pain_points": (PainArgs, "The recurring customer pain points with counts and "
-                         "quotes."),
-    "draft_icp": (NoArgs, "Draft a new ICP version from all the evidence."),
-    "show_icp": (ShowArgs, "Show the current (or a given) ICP version with its criteria."),
-    "revise_icp": (Revision, "Revise the newest ICP and save it as a new version: add, "
-                   "remove or adjust a criterion, add an exclusion, rename a persona."),
-    "list_versions": (NoArgs, "List the saved ICP versions."),
-    "compare_versions": (CompareArgs, "What changed between two ICP versions."),
-    "classify_prospect": (ProspectArgs, "Fetch a prospect's website and score its fit "
-                          "against the newest ICP (tier, score, reasons)."),
-    "explain_fit": (ExplainArgs, "Explain the fit verdict of a prospect already "
-                    "classified: each criterion with the page quote it was judged on."),
-    "ingest_file": (IngestArgs, "Ingest an evidence file or folder into the store."),
-    "validate_icp": (ValidateArgs, "Does the ICP work? Backtest it on held-out closed deals: "
-                     "AUC, win rate per tier, verdict (the last report unless rerun)."),
-    "what_predicts_a_win": (NoArgs, "The attributes that predict a win (learned criteria "
-                            "with win rates and lift), with the deals they come from."),
-    "why_we_lose": (NoArgs, "Why deals are lost or churned: exclusions and the pains lost "
-                    "and churned customers voiced, with quotes."),
-    "prepare_crm_import": (CrmArgs, "Prepare a HubSpot or Salesforce load bundle (a dry-run "
-                           "plan and import files) from the newest enriched list, against the "
-                           "user's CRM export when a path is given."),
-}
 HISTORY_MESSAGES = 12  # earlier messages sent to the model for context
 
 
@@ -111,30 +71,26 @@ class ChatAgent:
     def run_tool(self, name: str, args: dict[str, Any]) -> ToolResult:
         """Run one tool by name; bad arguments or a failing job become a failed result
         the model (or user) can read, never an exception out of the chat."""
-        spec = TOOL_SPECS.get(name)
-        if spec is None:
-            return ToolResult(f"no tool named {name}; tools: {', '.join(TOOL_SPECS)}", ok=False)
+        tool = TOOLS.get(name)
+        if tool is None:
+            return ToolResult(f"no tool named {name}; tools: {', '.join(TOOLS)}", ok=False)
         try:
-            parsed = spec[0].model_validate(args or {})
+            return tool.call(self.tools, args)
         except ValidationError as exc:
             return ToolResult(f"bad arguments for {name}: {exc.errors()[0]['msg']} "
                               f"({'.'.join(map(str, exc.errors()[0]['loc']))})", ok=False)
-        method: Callable[..., ToolResult] = getattr(self.tools, name)
-        try:
-            if name == "revise_icp":
-                return method(parsed)
-            return method(**parsed.model_dump())
         except Exception as exc:  # a tool failure is reported in the chat, not raised
             log.exception("tool %s failed", name)
             return ToolResult(f"{name} failed: {exc}", ok=False)
 
     def langchain_tools(self) -> list[StructuredTool]:
-        def make(name: str, schema: type[BaseModel], description: str) -> StructuredTool:
+        def make(tool: ChatTool) -> StructuredTool:
             def call(**kwargs: Any) -> str:
-                return self.run_tool(name, kwargs).for_model()
-            return StructuredTool.from_function(func=call, name=name, description=description,
-                                                args_schema=schema)
-        return [make(n, s, d) for n, (s, d) in TOOL_SPECS.items()]
+                return self.run_tool(tool.name, kwargs).for_model()
+            return StructuredTool.from_function(func=call, name=tool.name,
+                                                description=tool.description,
+                                                args_schema=tool.schema)
+        return [make(tool) for tool in TOOLS.values()]
 
     # a turn ----------------------------------------------------------------------------
     def respond(self, text: str) -> Iterator[Event]:

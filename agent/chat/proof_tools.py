@@ -3,9 +3,11 @@ deals?" from the backtest, the learned criteria and the loss themes, with source
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated
 
-from agent.chat.tools_base import Citation, ToolResult, cite
+from pydantic import Field
+
+from agent.chat.tools_base import Citation, ToolResult, chat_tool, cite
 from agent.pipeline import latest_validation, validate_icp
 
 if TYPE_CHECKING:
@@ -25,7 +27,12 @@ class ProofTools:
 
     def mining(self) -> MiningResult: ...
 
-    def validate_icp(self, rerun: bool = False) -> ToolResult:
+    @chat_tool("does the ICP work?")
+    def validate_icp(self, rerun: Annotated[bool, Field(
+            description="run the backtest again instead of reading the last report")]
+            = False) -> ToolResult:
+        """Does the ICP work? Backtest it on held-out closed deals: AUC, win rate per tier,
+        verdict (the last report unless rerun)."""
         report = None if rerun else latest_validation(self.ws.home)
         if report is None:
             if self.ws.store.count() == 0:
@@ -41,7 +48,10 @@ class ProofTools:
                   for name, why in report.set_aside.items()]
         return ToolResult("\n".join(lines))
 
+    @chat_tool("what predicts a win?")
     def what_predicts_a_win(self) -> ToolResult:
+        """The attributes that predict a win (learned criteria with win rates and lift),
+        with the deals they come from."""
         doc = self.current_icp()
         if doc is None:
             return ToolResult("There is no ICP yet: ask me to draft one first.", ok=False)
@@ -63,7 +73,10 @@ class ProofTools:
                          + ", ".join(doc.set_aside) + ".")
         return ToolResult("\n".join(lines), cites)
 
+    @chat_tool("why do we lose deals?")
     def why_we_lose(self) -> ToolResult:
+        """Why deals are lost or churned: exclusions and the pains lost and churned
+        customers voiced, with quotes."""
         doc = self.current_icp()
         lines, cites = [], []
         if doc is not None and doc.exclusions:

@@ -13,20 +13,18 @@ from typing import Any
 
 from agent.base.fields import canonical_name
 from agent.chat.revise import Revision, parse_number, size_bands_above, size_bands_below
+from agent.chat.tools import TOOLS
 
-OFFLINE_HELP = """Without an LLM I understand requests like these:
-- "what are our top pains?" · "search duplicate records" · "what do customers say about pricing?"
-- "draft an ICP" · "show the ICP" · "list versions" · "compare v1 and v2"
-- "exclude companies under 50 employees" · "exclude industry retail"
-- "exclude companies using Dynamics"
-- "add criterion technology: Snowflake" · "remove the country criterion" · "change size to 200-999"
-- "rename persona Revenue operations to RevOps lead"
-- "classify acme.com" · "why is acme.com a C?"
-- "does the ICP work?" · "what predicts a win?" · "why do we lose deals?"
-- "ingest /path/to/tickets.csv"
-- "prepare the HubSpot import" · "prepare the Salesforce import against /path/export.csv"
-Open questions, summaries in your own words and rewriting the ICP prose need an LLM
-(start with --llm openai:MODEL, or set ICP_LLM)."""
+
+def offline_help() -> str:
+    """What works offline: the example requests each tool declares."""
+    lines = ["- " + " · ".join(f'"{e}"' for e in tool.examples) for tool in TOOLS.values()]
+    return ("Without an LLM I understand requests like these:\n" + "\n".join(lines)
+            + "\nOpen questions, summaries in your own words and rewriting the ICP prose "
+            "need an LLM\n(start with --llm openai:MODEL, or set ICP_LLM).")
+
+
+OFFLINE_HELP = offline_help()
 
 _DOMAIN = r"((?:https?://)?[\w.-]+\.[a-z]{2,}(?::\d+)?(?:/\S*)?|(?:https?://)?\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?(?:/\S*)?)"
 

@@ -12,16 +12,23 @@ import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal, cast
+from typing import Annotated, Any, Literal, cast
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from agent.base import workspace as paths
 from agent.base.atomic import atomic_write
 from agent.base.errors import RevisionError, VersionError
 from agent.chat.proof_tools import ProofTools
 from agent.chat.revise import Revision, apply
-from agent.chat.tools_base import Citation, ToolResult, cite
+from agent.chat.tools_base import (
+    ChatTool,
+    Citation,
+    ToolResult,
+    chat_tool,
+    cite,
+    declared_tools,
+)
 from agent.fit.enriched_row import read_enriched
 from agent.icp import versions
 from agent.icp.markdown import render
@@ -63,51 +70,11 @@ class ProspectBook:
             (r for d, r in rows.items() if d.split(":")[0] == key.split(":")[0]), None)
 
 
-# Argument schemas of the tools the LLM sees (descriptions are what it reads).
-class SearchArgs(BaseModel):
-    query: str = Field(description="what to look for in the evidence, in plain words")
-    k: int = Field(default=5, ge=1, le=20, description="how many quotes")
-
-
-class PainArgs(BaseModel):
-    limit: int = Field(default=5, ge=1, le=20, description="how many pain points")
-
-
-class NoArgs(BaseModel):
-    pass
-
-
-class ShowArgs(BaseModel):
-    version: str = Field(default="", description="v1, v2 …; empty for the newest")
-
-
-class ProspectArgs(BaseModel):
-    prospect: str = Field(description="the prospect's website or domain, e.g. acme.com")
-
-
-class ExplainArgs(ProspectArgs):
-    claimed_tier: str = Field(default="", description="the tier the user believes it has, "
-                              "if they said one (A, B, C, D)")
-
-
-class CompareArgs(BaseModel):
-    a: str = Field(description="older version, e.g. v1")
-    b: str = Field(description="newer version, e.g. v2")
-
-
-class ValidateArgs(BaseModel):
-    rerun: bool = Field(default=False, description="run the backtest again instead of "
-                        "reading the last report")
-
-
-class IngestArgs(BaseModel):
-    path: str = Field(description="path of an evidence file or folder on this machine")
-
-
-class CrmArgs(BaseModel):
-    target: Literal["hubspot", "salesforce"] = "hubspot"
-    export_path: str = Field(default="", description="the user's current CRM export (CSV) "
-                             "to plan against; empty: plan as if the CRM were empty")
+# The parameters the model fills, with what it reads about each.
+Query = Annotated[str, Field(description="what to look for in the evidence, in plain words")]
+HowMany = Annotated[int, Field(ge=1, le=20, description="how many to list")]
+Version = Annotated[str, Field(description="an ICP version: v1, v2 …")]
+Website = Annotated[str, Field(description="the prospect's website or domain, e.g. acme.com")]
 
 
 class ChatTools(ProofTools):
@@ -123,7 +90,10 @@ class ChatTools(ProofTools):
         self.turn = "0"  # set by the agent: the id of the user turn being served
 
     # evidence -------------------------------------------------------------------------
-    def search_evidence(self, query: str, k: int = 5) -> ToolResult:
+    @chat_tool("search duplicate records", "what do customers say about pricing?")
+    def search_evidence(self, query: Query, k: HowMany = 5) -> ToolResult:
+        """Search the ingested win-loss notes, tickets, call transcripts and reviews;
+        returns quotes with their source ids."""
         if self.ws.store.count() == 0:
             return ToolResult("The evidence store is empty: upload or ingest files first.",
                               ok=False)
@@ -138,7 +108,9 @@ class ChatTools(ProofTools):
             self._mining = (count, mine_store(self.ws).mining)
         return self._mining[1]
 
-    def list_pain_points(self, limit: int = 5) -> ToolResult:
+    @chat_tool("what are our top pains?")
+    def list_pain_points(self, limit: HowMany = 5) -> ToolResult:
+        """The recurring customer pain points with counts and quotes."""
         if self.ws.store.count() == 0:
             return ToolResult("No evidence yet: upload or ingest files first.", ok=False)
         themes = self.mining().themes[:limit]
@@ -152,7 +124,10 @@ class ChatTools(ProofTools):
             cites += cite(t.quotes, 1)
         return ToolResult("Top recurring pain points:\n" + "\n".join(lines), cites)
 
-    def ingest_file(self, path: str) -> ToolResult:
+    @chat_tool("ingest /path/to/tickets.csv")
+    def ingest_file(self, path: Annotated[str, Field(
+            description="path of an evidence file or folder on this machine")]) -> ToolResult:
+        """Ingest an evidence file or folder into the store."""
         target = Path(path).expanduser()
         if not target.exists():
             return ToolResult(f"{target}: no such file or folder", ok=False)
@@ -179,14 +154,19 @@ class ChatTools(ProofTools):
         except VersionError:
             return None
 
+    @chat_tool("draft an ICP")
     def draft_icp(self) -> ToolResult:
+        """Draft a new ICP version from all the evidence."""
         if self.ws.store.count() == 0:
             return ToolResult("The evidence store is empty: upload or ingest evidence first.",
                               ok=False)
         doc = draft_icp(self.ws).doc
         return self._describe(doc, f"Drafted ICP v{doc.version}.")
 
-    def show_icp(self, version: str = "") -> ToolResult:
+    @chat_tool("show the ICP")
+    def show_icp(self, version: Annotated[str, Field(
+            description="v1, v2 …; empty for the newest")] = "") -> ToolResult:
+        """Show the current (or a given) ICP version with its criteria."""
         try:
             doc = versions.load(self.ws.home, version or None)
         except VersionError as exc:
@@ -207,7 +187,13 @@ class ChatTools(ProofTools):
         lines += [f"Note: {n}" for n in doc.notes[:3]]
         return ToolResult("\n".join(lines), cites)
 
+    @chat_tool("exclude companies under 50 employees", "exclude industry retail",
+               "exclude companies using Dynamics", "add criterion technology: Snowflake",
+               "remove the country criterion", "change size to 200-999",
+               "rename persona Revenue operations to RevOps lead")
     def revise_icp(self, change: Revision) -> ToolResult:
+        """Revise the newest ICP and save it as a new version: add, remove or adjust a
+        criterion, add an exclusion, rename a persona."""
         doc = self.current_icp()
         if doc is None:
             return ToolResult("There is no ICP to revise yet: ask me to draft one first.",
@@ -220,7 +206,9 @@ class ChatTools(ProofTools):
         cites = [Citation(f"chat:{self.turn}", change.reason)] if change.reason else []
         return ToolResult(f"Saved ICP v{new.version}: {line} (was v{doc.version}).", cites)
 
+    @chat_tool("list versions")
     def list_versions(self) -> ToolResult:
+        """List the saved ICP versions."""
         numbers = versions.list_versions(self.ws.home)
         if not numbers:
             return ToolResult("No ICP versions yet.")
@@ -231,7 +219,9 @@ class ChatTools(ProofTools):
             lines.append(f"v{n} · {doc.created_at} · {doc.engine} · {change}")
         return ToolResult("ICP versions:\n" + "\n".join(lines))
 
-    def compare_versions(self, a: str, b: str) -> ToolResult:
+    @chat_tool("compare v1 and v2")
+    def compare_versions(self, a: Version, b: Version) -> ToolResult:
+        """What changed between two ICP versions (a: the older, b: the newer)."""
         try:
             first, second = versions.load(self.ws.home, a), versions.load(self.ws.home, b)
         except VersionError as exc:
@@ -242,7 +232,10 @@ class ChatTools(ProofTools):
         return ToolResult(f"From v{first.version} to v{second.version}:\n" + "\n".join(changes))
 
     # prospects --------------------------------------------------------------------------
-    def classify_prospect(self, prospect: str) -> ToolResult:
+    @chat_tool("classify acme.com")
+    def classify_prospect(self, prospect: Website) -> ToolResult:
+        """Fetch a prospect's website and score its fit against the newest ICP (tier,
+        score, reasons)."""
         from agent.fit.classify import classify_url  # the enrichment stack loads on demand
         from agent.pipeline import structured_llm
 
@@ -295,7 +288,12 @@ class ChatTools(ProofTools):
         return ToolResult(f"Enriched {summary.rows} rows ({summary.domains} domains; tiers: "
                           f"{tiers or 'none'}) into {output}.")
 
-    def explain_fit(self, prospect: str, claimed_tier: str = "") -> ToolResult:
+    @chat_tool("why is acme.com a C?")
+    def explain_fit(self, prospect: Website, claimed_tier: Annotated[str, Field(
+            description="the tier the user believes it has, if they said one (A, B, C, D)")]
+            = "") -> ToolResult:
+        """Explain the fit verdict of a prospect already classified: each criterion with
+        the page quote it was judged on."""
         row = self.prospects.find(prospect)
         result = self.classify_prospect(prospect) if row is None else \
             self._verdict(row, head=False)
@@ -305,8 +303,15 @@ class ChatTools(ProofTools):
             result.text = f"It is tier {row['fit_tier']}, not {claimed}.\n" + result.text
         return result
 
-    def prepare_crm_import(self, target: str = "hubspot", export_path: str = "") -> ToolResult:
-        """The newest enriched list as a HubSpot or Salesforce load bundle (a dry run)."""
+    @chat_tool("prepare the HubSpot import",
+               "prepare the Salesforce import against /path/export.csv")
+    def prepare_crm_import(self, target: Literal["hubspot", "salesforce"] = "hubspot",
+                           export_path: Annotated[str, Field(
+                               description="the user's current CRM export (CSV) to plan "
+                               "against; empty: plan as if the CRM were empty")] = "",
+                           ) -> ToolResult:
+        """Prepare a HubSpot or Salesforce load bundle (a dry-run plan and import files)
+        from the newest enriched list, against the user's CRM export when a path is given."""
         from agent.crm.bundle import workspace_bundle
         from agent.crm.targets import TARGETS, Target
 
@@ -354,6 +359,10 @@ class ChatTools(ProofTools):
         if not head:
             lines.insert(0, "Why:")
         return ToolResult("\n".join(lines), cites[:6])
+
+
+
+TOOLS: dict[str, ChatTool] = declared_tools(ChatTools)  # every tool, declared once above
 
 
 def _sentence(text: str, limit: int = 240) -> str:
