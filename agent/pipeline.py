@@ -6,7 +6,6 @@ The CLI, the demo and (later) the chat agent call these, so each job is written 
 from __future__ import annotations
 
 import logging
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,7 +20,8 @@ from agent.icp.markdown import render
 from agent.icp.model import ICPDocument
 from agent.llm.assist import Assistant
 from agent.llm.calllog import CallLog
-from agent.llm.client import StructuredLLM, build_chat_model, parse_llm_spec
+from agent.llm.client import StructuredLLM, as_chat_model, open_chat_model, parse_llm_spec
+from agent.llm.model import ChatModel
 from agent.llm.redact import is_local_endpoint
 from agent.settings import Settings
 from agent.validate.html import render_validation
@@ -42,17 +42,17 @@ class Workspace:
     settings: Settings
     embedder: Embedder
     store: EvidenceStore
-    chat: BaseChatModel | None = None  # the LLM seam; None = offline engine
+    chat: ChatModel | None = None  # the LLM seam (agent/llm/model.py); None = offline engine
     model: str = ""
 
     @classmethod
-    def open(cls, settings: Settings, chat: BaseChatModel | None = None) -> Workspace:
+    def open(cls, settings: Settings, chat: ChatModel | BaseChatModel | None = None
+             ) -> Workspace:
         """Build the parts; ``chat`` overrides the model named by ``settings.llm``."""
         embedder = settings.embedder()
         model = parse_llm_spec(settings.llm) or ""
-        if chat is None and model:
-            chat = build_chat_model(model, settings.llm_timeout, settings.llm_max_tokens)
-        return cls(settings, embedder, settings.store(embedder), chat, model or "chat-model")
+        return cls(settings, embedder, settings.store(embedder),
+                   chat_model(settings, chat, model), model or "chat-model")
 
     @property
     def home(self) -> Path:
@@ -70,23 +70,29 @@ class Workspace:
         return Assistant(llm, corpus, redact_pii=redact_pii)
 
 
-def structured_llm(settings: Settings, chat: BaseChatModel | None = None,
+def chat_model(settings: Settings, chat: ChatModel | BaseChatModel | None = None,
+               model: str = "") -> ChatModel | None:
+    """The one adapter the workspace's calls go through: ``chat`` when given, else the
+    model ``settings.llm`` names (None offline)."""
+    if chat is not None:
+        return as_chat_model(chat, model or "chat-model")
+    if not model:
+        return None
+    return open_chat_model(model, settings.llm_timeout, settings.llm_max_tokens,
+                           settings.llm_direct_http)
+
+
+def structured_llm(settings: Settings, chat: ChatModel | BaseChatModel | None = None,
                    model: str = "") -> StructuredLLM | None:
     """The configured LLM (``settings.llm``, or ``chat`` when given), or None offline."""
     model = model or parse_llm_spec(settings.llm) or ""
-    factory = None
-    if chat is None and model:
-        def factory() -> BaseChatModel:
-            return build_chat_model(model, settings.llm_timeout, settings.llm_max_tokens)
-        chat = factory()
-    if chat is None:
+    adapter = chat_model(settings, chat, model)
+    if adapter is None:
         return None
     home = settings.workspace()
-    return StructuredLLM(chat, model or "chat-model", CallLog(paths.call_log(home)),
+    return StructuredLLM(adapter, model or "chat-model", CallLog(paths.call_log(home)),
                          method=settings.llm_method, max_attempts=settings.llm_max_attempts,
-                         probe_cache=paths.llm_probe_cache(home),
-                         endpoint=os.environ.get("OPENAI_BASE_URL", ""), chat_factory=factory,
-                         direct_http=settings.llm_direct_http)
+                         probe_cache=paths.llm_probe_cache(home))
 
 
 @dataclass

@@ -48,9 +48,9 @@ class Settings(BaseSettings):
                                   description="attempts per call (first try + re-asks)")
     llm_method: str = Field(default="auto", description="auto | json_schema | "
                             "function_calling | json_mode (auto probes the endpoint)")
-    llm_direct_http: bool = Field(default=True, description="async calls (classify, enrich) "
-                                  "go straight to the OpenAI-compatible endpoint; false: "
-                                  "through LangChain (callbacks, tracing), slower")
+    llm_direct_http: bool = Field(default=True, description="model calls go straight to "
+                                  "the OpenAI-compatible endpoint; false: through "
+                                  "LangChain's ChatOpenAI (callbacks, tracing), slower")
     redact_pii: bool | None = Field(default=None, description="redact e-mails and phone "
                                     "numbers in prompts; default: yes unless the endpoint "
                                     "is on this machine")

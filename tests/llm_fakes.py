@@ -68,7 +68,8 @@ class ScriptedToolChat(FakeMessagesListChatModel):
     bound_tools: list[str] = Field(default_factory=list)
 
     def bind_tools(self, tools: Any, **kwargs: Any) -> Any:
-        self.bound_tools = [t.name for t in tools]
+        self.bound_tools = [t["function"]["name"] if isinstance(t, dict) else t.name
+                            for t in tools]
         return self
 
     def _generate(self, messages: list[BaseMessage], stop: Any = None,

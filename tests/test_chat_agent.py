@@ -18,6 +18,7 @@ from agent.cli import app
 from agent.demo.sites import SiteServer
 from agent.icp import versions
 from agent.llm.calllog import CallLog
+from agent.llm.scripted import ScriptedModel, ScriptedTurn
 from agent.settings import Settings
 from retrieval.ingest import Ingestor
 
@@ -184,22 +185,22 @@ def _all_chunk_texts(settings: Settings) -> list[str]:
     return [c.text for c in Corpus.load(settings.store(settings.embedder())).chunks]
 
 
-# -- the tool-calling loop with fake chat models ---------------------------------------
+# -- the tool-calling loop, driven at the chat-model protocol ----------------------------
 def test_llm_agent_selects_tools_and_cites_only_what_they_returned(
         ws_settings: Settings) -> None:
-    fake = ScriptedToolChat(responses=[
-        tool_call("search_evidence", {"query": "duplicate contacts", "k": 3}),
-        AIMessage(content="Duplicates hurt: “Two CRMs after an acquisition; duplicate contacts "
-                  "everywhere.” [crm_opportunities.csv#row=15]"),
+    fake = ScriptedModel(turns=[
+        ScriptedTurn.call("search_evidence", {"query": "duplicate contacts", "k": 3}),
+        ScriptedTurn("Duplicates hurt: “Two CRMs after an acquisition; duplicate contacts "
+                     "everywhere.” [crm_opportunities.csv#row=15]"),
     ])
     agent = open_agent(ws_settings, chat=fake)
     assert not agent.offline
     steps, said = run(agent, "Tell me about duplicates.")  # no router intent: the model picks
-    assert {"search_evidence", "revise_icp", "classify_prospect"} <= set(fake.bound_tools)
+    assert {"search_evidence", "revise_icp", "classify_prospect"} <= set(fake.seen[0].tools)
     assert [s.step.tool for s in steps] == ["search_evidence"]
     assert steps[0].step.args == {"query": "duplicate contacts", "k": 3}
     # the model saw the tool's quotes with their ids
-    tool_messages = [m for m in fake.seen[1] if isinstance(m, ToolMessage)]
+    tool_messages = [m for m in fake.seen[1].messages if isinstance(m, ToolMessage)]
     assert "crm_opportunities.csv#row=15" in str(tool_messages[0].content)
     # the answer names one id: only that citation is listed, and it is real
     sources = said.split("Sources:")[1]
@@ -207,21 +208,34 @@ def test_llm_agent_selects_tools_and_cites_only_what_they_returned(
     rows = CallLog(ws_settings.workspace() / "logs.db").rows()
     assert [r["task"] for r in rows] == ["chat_agent", "chat_agent"]
     assert rows[0]["prompt_version"] == "v1" and len(rows[0]["prompt_sha256"]) == 64
+    assert rows[0]["input_tokens"] == 120 and rows[0]["model"] == "chat-model"
+
+
+def test_a_langchain_chat_model_drives_the_same_loop(ws_settings: Settings) -> None:
+    """A LangChain model a caller passes in goes through the LangChain adapter."""
+    fake = ScriptedToolChat(responses=[
+        tool_call("search_evidence", {"query": "duplicate contacts", "k": 3}),
+        AIMessage(content="Duplicates: [crm_opportunities.csv#row=15]"),
+    ])
+    steps, said = run(open_agent(ws_settings, chat=fake), "Tell me about duplicates.")
+    assert "search_evidence" in fake.bound_tools
+    assert [s.step.tool for s in steps] == ["search_evidence"]
+    assert "[crm_opportunities.csv#row=15]" in said.split("Sources:")[1]
 
 
 def test_llm_revision_and_bad_arguments_are_fed_back(ws_settings: Settings) -> None:
     home = ws_settings.workspace()
     versions.save(home, icp_fixture(), "# v{version}")
-    fake = ScriptedToolChat(responses=[
-        tool_call("revise_icp", {"action": "teleport", "attribute": "employees"}, "c1"),
-        tool_call("revise_icp", {"action": "add_exclusion", "attribute": "industry",
-                                 "values": ["Retail"], "reason": "no retailers"}, "c2"),
-        AIMessage(content="Done: retail is now excluded."),
+    fake = ScriptedModel(turns=[
+        ScriptedTurn.call("revise_icp", {"action": "teleport", "attribute": "employees"}, "c1"),
+        ScriptedTurn.call("revise_icp", {"action": "add_exclusion", "attribute": "industry",
+                                         "values": ["Retail"], "reason": "no retailers"}, "c2"),
+        ScriptedTurn("Done: retail is now excluded."),
     ])
     agent = open_agent(ws_settings, chat=fake)
     steps, said = run(agent, "We never win retailers, exclude them")
     assert [s.step.ok for s in steps] == [False, True]
-    first_feedback = [m for m in fake.seen[1] if isinstance(m, ToolMessage)][0]
+    first_feedback = [m for m in fake.seen[1].messages if isinstance(m, ToolMessage)][0]
     assert "bad arguments for revise_icp" in str(first_feedback.content)
     assert versions.list_versions(home) == [1, 2]
     assert versions.load(home).exclusions[-1].values == ["Retail"]
@@ -229,23 +243,20 @@ def test_llm_revision_and_bad_arguments_are_fed_back(ws_settings: Settings) -> N
 
 
 def test_conversation_survives_a_restart(ws_settings: Settings) -> None:
-    fake = ScriptedToolChat(responses=[AIMessage(content="Hello! Ask me to draft the ICP.")])
+    fake = ScriptedModel(turns=[ScriptedTurn("Hello! Ask me to draft the ICP.")])
     run(open_agent(ws_settings, chat=fake), "hi, I am Sam from revops")
-    fake2 = ScriptedToolChat(responses=[AIMessage(content="You are Sam.")])
+    fake2 = ScriptedModel(turns=[ScriptedTurn("You are Sam.")])
     again = open_agent(ws_settings, chat=fake2)
     assert [m.role for m in again.session.messages] == ["user", "assistant"]
     run(again, "who am I?")
-    sent = " ".join(str(m.content) for m in fake2.seen[0])
+    sent = fake2.seen[0].text()
     assert "I am Sam from revops" in sent  # the earlier turns are context for the model
     assert [m.turn for m in again.session.messages] == [1, 1, 2, 2]
 
 
 def test_a_failing_model_falls_back_to_the_offline_router(ws_settings: Settings) -> None:
-    class Broken(ScriptedToolChat):
-        def _generate(self, *args: object, **kwargs: object):  # type: ignore[override]
-            raise ConnectionError("connection refused")
-
-    agent = open_agent(ws_settings, chat=Broken(responses=[AIMessage(content="")]))
+    agent = open_agent(ws_settings, chat=ScriptedModel(turns=[
+        ConnectionError("connection refused")]))
     steps, said = run(agent, "what are our top pains?")
     assert "The LLM failed" in said and "connection refused" in said
     assert [s.step.tool for s in steps] == ["list_pain_points"]
@@ -274,11 +285,11 @@ def test_icp_ui_refuses_the_network_without_a_password() -> None:
 
 
 def test_quotes_the_model_made_up_are_flagged(ws_settings: Settings) -> None:
-    fake = ScriptedToolChat(responses=[
-        tool_call("search_evidence", {"query": "duplicate contacts", "k": 3}),
-        AIMessage(content="One customer said “Two CRMs after an acquisition; duplicate "
-                  "contacts everywhere.” and another said “we would pay double for this "
-                  "tomorrow” [crm_opportunities.csv#row=15]"),
+    fake = ScriptedModel(turns=[
+        ScriptedTurn.call("search_evidence", {"query": "duplicate contacts", "k": 3}),
+        ScriptedTurn("One customer said “Two CRMs after an acquisition; duplicate "
+                     "contacts everywhere.” and another said “we would pay double for this "
+                     "tomorrow” [crm_opportunities.csv#row=15]"),
     ])
     _, said = run(open_agent(ws_settings, chat=fake), "Tell me about duplicates.")
     flagged = said.split("Not found in the evidence")[1].split("Sources:")[0]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -15,6 +16,7 @@ from agent.llm.client import StructuredLLM, parse_llm_spec
 from agent.llm.prompts import PromptFile, list_prompts, load_prompt
 from agent.llm.redact import is_local_endpoint, redact
 from agent.llm.schemas import ThemeLabel
+from agent.llm.scripted import ScriptedModel
 from agent.pipeline import Workspace, draft_icp, mine_store
 from agent.settings import Settings
 from retrieval.corpus import Corpus
@@ -79,15 +81,14 @@ GOOD_LABEL = {"label": "Duplicate CRM records", "summary": "Syncs create duplica
                          "instead of merging them."]}
 
 
-def llm(tmp_path: Path, responses: list, **kw: object) -> tuple[StructuredLLM, RecordingFakeChat]:
-    chat = RecordingFakeChat(responses=responses)
+def llm(tmp_path: Path, answers: list, **kw: Any) -> tuple[StructuredLLM, ScriptedModel]:
+    chat = ScriptedModel(answers)
     return StructuredLLM(chat, "fake", CallLog(tmp_path / "logs.db"), method="json_mode",
                          **kw), chat
 
 
 def test_invalid_answer_is_re_asked_then_accepted(tmp_path: Path) -> None:
-    structured, chat = llm(tmp_path, [answer("not json at all"),
-                                      answer({"label": "x"}), answer(GOOD_LABEL)])
+    structured, chat = llm(tmp_path, ["not json at all", {"label": "x"}, GOOD_LABEL])
     out = structured.ask(load_prompt("theme_label"), ThemeLabel, quotes="q", keyphrases="k")
     assert out.label == "Duplicate CRM records"
     rows = structured.call_log.rows()
@@ -95,28 +96,28 @@ def test_invalid_answer_is_re_asked_then_accepted(tmp_path: Path) -> None:
     assert rows[-1]["prompt_version"] == "v1" and rows[-1]["task"] == "theme_label"
     assert rows[-1]["input_tokens"] == 120 and rows[-1]["latency_ms"] >= 0
     assert len(rows[-1]["prompt_sha256"]) == 64
-    assert "was not valid for the schema ThemeLabel" in str(chat.seen[1][-1].content)
+    assert "was not valid for the schema ThemeLabel" in str(chat.seen[1].messages[-1].content)
+    assert chat.seen[2].messages[-2].content == '{"label": "x"}'  # its own answer, sent back
 
 
 def test_re_asking_is_bounded(tmp_path: Path) -> None:
-    structured, _ = llm(tmp_path, [answer("{}")], max_attempts=3)
+    structured, _ = llm(tmp_path, ["{}"], max_attempts=3)
     with pytest.raises(LLMError, match="no valid answer after 3 attempt"):
         structured.ask(load_prompt("theme_label"), ThemeLabel, quotes="q", keyphrases="k")
     assert len(structured.call_log.rows()) == 3
 
 
 def test_endpoint_probe_picks_a_supported_method_and_caches_it(tmp_path: Path) -> None:
-    chat = RecordingFakeChat(responses=[answer({"ok": True}), answer(GOOD_LABEL)],
-                             refuse={"json_schema"})
+    endpoint = "http://127.0.0.1:1/v1"
+    chat = ScriptedModel([{"ok": True}, GOOD_LABEL], refuse=["json_schema"], endpoint=endpoint)
     cache = tmp_path / "probe.json"
-    structured = StructuredLLM(chat, "fake", CallLog(tmp_path / "logs.db"), probe_cache=cache,
-                               endpoint="http://127.0.0.1:1/v1")
+    structured = StructuredLLM(chat, "fake", CallLog(tmp_path / "logs.db"), probe_cache=cache)
     assert structured.method() == "function_calling"
+    assert [c.method for c in chat.seen] == ["json_schema", "function_calling"]
     assert json.loads(cache.read_text()) == {"http://127.0.0.1:1/v1|fake": "function_calling"}
-    again = StructuredLLM(RecordingFakeChat(responses=[answer("x")]), "fake",
-                          CallLog(tmp_path / "logs.db"), probe_cache=cache,
-                          endpoint="http://127.0.0.1:1/v1")
-    assert again.method() == "function_calling"  # from the cache, no call made
+    silent = ScriptedModel(["x"], endpoint=endpoint)
+    again = StructuredLLM(silent, "fake", CallLog(tmp_path / "logs.db"), probe_cache=cache)
+    assert again.method() == "function_calling" and not silent.seen  # from the cache
 
 
 def test_llm_spec() -> None:

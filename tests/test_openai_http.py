@@ -1,4 +1,4 @@
-"""The direct OpenAI-compatible client of the async path, against a real local server."""
+"""The direct-HTTP adapter of the chat-model protocol, against a real local server."""
 
 from __future__ import annotations
 
@@ -17,8 +17,10 @@ from pydantic import BaseModel
 
 from agent.base.errors import LLMError
 from agent.llm.calllog import CallLog
-from agent.llm.client import StructuredLLM, build_chat_model
-from agent.llm.openai_http import OpenAIHTTP, parse_answer, request_body
+from agent.llm.client import StructuredLLM, as_chat_model, open_chat_model
+from agent.llm.langchain_model import LangChainModel
+from agent.llm.model import ToolSpec, TurnEnd
+from agent.llm.openai_http import HTTPModel, parse_answer, request_body
 from agent.llm.prompts import load_prompt
 from agent.llm.schemas import ThemeLabel
 
@@ -66,17 +68,18 @@ def test_parse_answer_shapes() -> None:
     fenced = {"choices": [{"message": {"content": '```json\n{"label": "a", "count": 2}\n```'}}],
               "usage": usage}
     out = parse_answer(fenced, Answer, "json_mode")
-    assert out["parsed"] == Answer(label="a", count=2)
-    assert out["raw"].usage_metadata["input_tokens"] == 9
+    assert out.parsed == Answer(label="a", count=2) and out.input_tokens == 9
     tool = {"choices": [{"message": {"content": None, "tool_calls": [{"id": "c", "function": {
         "name": "Answer", "arguments": '{"label": "b", "count": 1}'}}]}}]}
-    assert parse_answer(tool, Answer, "function_calling")["parsed"].label == "b"
+    called = parse_answer(tool, Answer, "function_calling")
+    assert isinstance(called.parsed, Answer) and called.parsed.label == "b"
+    assert called.text == '[{"label": "b", "count": 1}]'  # what a re-ask sends back
     bad = parse_answer({"choices": [{"message": {"content": '{"label": 3}'}}]}, Answer,
                        "json_mode")
-    assert bad["parsed"] is None and bad["parsing_error"] is not None
+    assert bad.parsed is None and bad.error and bad.text == '{"label": 3}'
     none = parse_answer({"choices": [{"message": {"content": "hi"}}]}, Answer,
                         "function_calling")
-    assert "no tool" in str(none["parsing_error"])
+    assert "no tool" in none.error
 
 
 class _Endpoint(BaseHTTPRequestHandler):
@@ -89,9 +92,11 @@ class _Endpoint(BaseHTTPRequestHandler):
     def do_POST(self) -> None:  # noqa: N802
         self.seen.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
         status, payload = self.replies.pop(0)
-        body = json.dumps(payload).encode()
+        stream = isinstance(payload, list)  # server-sent events, one per item
+        body = ("".join(f"data: {json.dumps(e)}\n\n" for e in payload) + "data: [DONE]\n\n"
+                if stream else json.dumps(payload)).encode()
         self.send_response(status)
-        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Type", "text/event-stream" if stream else "application/json")
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
@@ -119,8 +124,8 @@ def test_the_async_path_re_asks_and_logs_through_the_fast_client(
     good = {"label": "Duplicate records", "summary": "Customers see duplicate accounts.",
             "quotes": ["dupes everywhere"]}
     endpoint.replies = [_reply('{"label": 1}'), _reply(json.dumps(good))]
-    chat = build_chat_model("stub", timeout=5)
-    llm = StructuredLLM(chat, "stub", CallLog(tmp_path / "logs.db"), method="json_mode")
+    llm = StructuredLLM(open_chat_model("stub", timeout=5), "stub", CallLog(tmp_path / "logs.db"),
+                        method="json_mode")
     assert asyncio.run(llm.aask(load_prompt("theme_label"), ThemeLabel, quotes="q",
                                 keyphrases="k")).label == "Duplicate records"
     assert len(endpoint.seen) == 2 and endpoint.seen[0]["model"] == "stub"
@@ -132,21 +137,55 @@ def test_the_async_path_re_asks_and_logs_through_the_fast_client(
 def test_refusals_and_unreachable_endpoints_fail_clearly(
         endpoint: type[_Endpoint], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     endpoint.replies = [(400, {"error": {"message": "response_format not supported"}})]
-    llm = StructuredLLM(build_chat_model("stub", timeout=5), "stub",
+    llm = StructuredLLM(open_chat_model("stub", timeout=5), "stub",
                         CallLog(tmp_path / "logs.db"), method="json_schema")
     with pytest.raises(LLMError, match="HTTP 400"):
         asyncio.run(llm.aask(load_prompt("theme_label"), ThemeLabel, quotes="q",
                              keyphrases="k"))
     assert len(endpoint.seen) == 1  # a refusal is not retried
     monkeypatch.setenv("OPENAI_BASE_URL", f"http://127.0.0.1:{free_port()}/v1")
-    dead = StructuredLLM(build_chat_model("stub", timeout=5), "stub",
+    dead = StructuredLLM(open_chat_model("stub", timeout=5), "stub",
                          CallLog(tmp_path / "logs2.db"), method="json_mode", max_attempts=2)
     with pytest.raises(LLMError, match="ConnectionError"):
         asyncio.run(dead.aask(load_prompt("theme_label"), ThemeLabel, quotes="q",
                               keyphrases="k"))
 
 
-def test_only_chatopenai_takes_the_fast_path() -> None:
+def test_the_workspace_chooses_one_adapter(monkeypatch: pytest.MonkeyPatch) -> None:
     from .llm_fakes import RecordingFakeChat
 
-    assert OpenAIHTTP.from_chat(RecordingFakeChat(responses=[])) is None
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")
+    assert isinstance(open_chat_model("m", timeout=5), HTTPModel)
+    assert isinstance(open_chat_model("m", timeout=5, direct_http=False), LangChainModel)
+    assert isinstance(as_chat_model(RecordingFakeChat(responses=[])), LangChainModel)
+
+
+def test_sync_calls_and_streamed_tool_turns_go_over_http(endpoint: type[_Endpoint],
+                                                         tmp_path: Path) -> None:
+    good = {"label": "Duplicate records", "summary": "Customers see duplicate accounts.",
+            "quotes": ["dupes everywhere"]}
+    endpoint.replies = [_reply(json.dumps(good))]
+    model = open_chat_model("stub", timeout=5)
+    llm = StructuredLLM(model, "stub", CallLog(tmp_path / "logs.db"), method="json_mode")
+    assert llm.ask(load_prompt("theme_label"), ThemeLabel, quotes="q",
+                   keyphrases="k").label == "Duplicate records"
+
+    def event(delta: dict[str, Any]) -> dict[str, Any]:
+        return {"choices": [{"index": 0, "delta": delta}]}
+
+    endpoint.replies = [(200, [
+        event({"role": "assistant", "content": "Let me "}), event({"content": "look."}),
+        event({"tool_calls": [{"index": 0, "id": "c7", "function": {
+            "name": "search_evidence", "arguments": '{"query": "dup'}}]}),
+        event({"tool_calls": [{"index": 0, "function": {"arguments": 'licates"}'}}]}),
+        {"choices": [], "usage": {"prompt_tokens": 40, "completion_tokens": 8}}])]
+    tool = ToolSpec("search_evidence", "Search the evidence.", Answer)
+    pieces = list(model.turn([HumanMessage("find duplicates")], [tool]))
+    end = pieces[-1]
+    assert pieces[:-1] == ["Let me ", "look."] and isinstance(end, TurnEnd)
+    assert end.tool_calls == [{"name": "search_evidence", "args": {"query": "duplicates"},
+                               "id": "c7"}]
+    assert (end.text, end.input_tokens, end.output_tokens) == ("Let me look.", 40, 8)
+    sent = endpoint.seen[-1]
+    assert sent["stream"] is True and sent["tools"][0]["function"]["name"] == "search_evidence"
+    assert sent["tools"][0]["function"]["description"] == "Search the evidence."

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from agent.migrations import CALL_LOG, migrate
+
+if TYPE_CHECKING:
+    from agent.llm.prompts import PromptFile
 
 
 @dataclass
@@ -70,3 +75,15 @@ class CallLog:
     def last_id(self) -> int:
         with self._connect() as db:
             return int(db.execute("select coalesce(max(id), 0) from calls").fetchone()[0])
+
+
+def log_call(log: CallLog | None, prompt: PromptFile, model: str, method: str, attempt: int,
+             started: float, *, ok: bool, input_tokens: int | None = None,
+             output_tokens: int | None = None, error: str = "") -> None:
+    """Log one model call that began at ``started`` (``time.perf_counter()``): the one way
+    the structured calls and the chat agent's turns are both logged."""
+    if log is None:
+        return
+    log.record(CallRecord(prompt.task, prompt.version, prompt.sha256, model, method, attempt,
+                          ok, int((time.perf_counter() - started) * 1000), input_tokens,
+                          output_tokens, error))

@@ -1,4 +1,5 @@
-"""Structured calls to any OpenAI-compatible chat model, with a bounded re-ask.
+"""Structured calls through the chat-model protocol (``agent/llm/model.py``), with a
+bounded re-ask, and the choice of the adapter that carries them.
 
 The endpoint is probed once for the structured-output method it supports (JSON schema,
 function calling, or JSON mode, in that order) and the answer is cached in the workspace.
@@ -14,22 +15,22 @@ import json
 import logging
 import os
 import time
-from collections.abc import Callable, Generator
+from collections.abc import Generator
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 from pydantic import BaseModel, SecretStr
 
 from agent.base.errors import LLMError, LLMUnavailable
-from agent.llm.calllog import CallLog, CallRecord
-from agent.llm.openai_http import OpenAIHTTP
+from agent.llm.calllog import CallLog, log_call
+from agent.llm.langchain_model import LangChainModel
+from agent.llm.model import METHODS, Answer, ChatModel, Method
 from agent.llm.prompts import PromptFile
 
 log = logging.getLogger(__name__)
 T = TypeVar("T", bound=BaseModel)
-METHODS = ("json_schema", "function_calling", "json_mode")
 
 
 class _Probe(BaseModel):
@@ -86,29 +87,50 @@ def _is_endpoint_refusal(exc: Exception) -> bool:
         exc, (NotImplementedError, ValueError, TypeError))
 
 
+def open_chat_model(model: str, timeout: float, max_tokens: int = 1024,
+                    direct_http: bool = True) -> ChatModel:
+    """The adapter for ``openai:MODEL``, chosen once: direct HTTP (fast, the default) or
+    LangChain's ``ChatOpenAI`` (callbacks and tracing; a fresh model per event loop)."""
+    from langchain_openai import ChatOpenAI
+
+    from agent.llm.openai_http import HTTPModel
+
+    chat = build_chat_model(model, timeout, max_tokens)
+    endpoint = os.environ.get("OPENAI_BASE_URL", "")
+    if direct_http and isinstance(chat, ChatOpenAI):
+        return HTTPModel(chat, model)
+    return LangChainModel(chat, model, endpoint,
+                          factory=lambda: build_chat_model(model, timeout, max_tokens))
+
+
+def as_chat_model(chat: ChatModel | BaseChatModel, name: str = "chat-model") -> ChatModel:
+    """``chat`` behind the protocol: a LangChain model a caller passes in gets the
+    LangChain adapter; a protocol model is used as it is."""
+    if isinstance(chat, BaseChatModel):
+        return LangChainModel(chat, name, os.environ.get("OPENAI_BASE_URL", ""))
+    return chat
+
+
 class StructuredLLM:
-    def __init__(self, chat: BaseChatModel, model: str, call_log: CallLog,
+    def __init__(self, chat: ChatModel | BaseChatModel, model: str, call_log: CallLog,
                  method: str = "auto", max_attempts: int = 3,
-                 probe_cache: Path | None = None, endpoint: str = "",
-                 chat_factory: Callable[[], BaseChatModel] | None = None,
-                 direct_http: bool = True) -> None:
+                 probe_cache: Path | None = None) -> None:
         if method not in ("auto", *METHODS):
             raise LLMError(f"unknown structured-output method '{method}'")
-        self.chat = chat
+        self.chat = as_chat_model(chat, model)
         self.model = model
         self.call_log = call_log
         self.max_attempts = max_attempts
-        self._method = None if method == "auto" else method
+        self._method: Method | None = None if method == "auto" else cast(Method, method)
         self.probe_cache = probe_cache
-        self.endpoint = endpoint
-        self.chat_factory = chat_factory
-        self._loop_chat: tuple[asyncio.AbstractEventLoop, BaseChatModel] | None = None
-        self._loop_fast: tuple[asyncio.AbstractEventLoop, OpenAIHTTP | None] | None = None
-        self.direct_http = direct_http
+
+    @property
+    def endpoint(self) -> str:
+        return self.chat.endpoint
 
     # -- probing ---------------------------------------------------------------------------
 
-    def method(self) -> str:
+    def method(self) -> Method:
         if self._method is None:
             self._method = self._cached_probe() or self._probe()
         return self._method
@@ -116,19 +138,20 @@ class StructuredLLM:
     def _cache_key(self) -> str:
         return f"{self.endpoint or 'default'}|{self.model}"
 
-    def _cached_probe(self) -> str | None:
+    def _cached_probe(self) -> Method | None:
         if self.probe_cache and self.probe_cache.exists():
             try:
-                return json.loads(self.probe_cache.read_text()).get(self._cache_key())
+                found = json.loads(self.probe_cache.read_text()).get(self._cache_key())
             except ValueError:
                 return None
+            return found if found in METHODS else None
         return None
 
-    def _probe(self) -> str:
+    def _probe(self) -> Method:
         for method in METHODS:
             try:
-                self.chat.with_structured_output(_Probe, method=method, include_raw=True).invoke(
-                    [HumanMessage("Reply with ok set to true.")])
+                self.chat.structured([HumanMessage("Reply with ok set to true.")], _Probe,
+                                     method)
             except Exception as exc:
                 if _is_unreachable(exc):
                     raise LLMUnavailable(f"cannot reach the model {self.model}: {exc}") from exc
@@ -154,12 +177,11 @@ class StructuredLLM:
     def ask(self, prompt: PromptFile, schema: type[T], **variables: str) -> T:
         """Render ``prompt``, call the model, validate against ``schema``, re-ask on error."""
         method = self.method()
-        runnable = self.chat.with_structured_output(schema, method=method, include_raw=True)
         dialogue = self._dialogue(prompt, schema, method, variables)
         messages = next(dialogue)
         while True:
             try:
-                messages = dialogue.send(runnable.invoke(messages))
+                messages = dialogue.send(self.chat.structured(messages, schema, method))
             except StopIteration as done:
                 return done.value
             except Exception as exc:  # network, timeout, refusal, server error
@@ -169,89 +191,47 @@ class StructuredLLM:
         """:meth:`ask` for code inside an event loop (calls overlap instead of blocking)."""
         method = self._method if self._method is not None else \
             await asyncio.to_thread(self.method)
-        fast = self._fast_for_this_loop()
-        runnable = None if fast else self._chat_for_this_loop().with_structured_output(
-            schema, method=method, include_raw=True)
         dialogue = self._dialogue(prompt, schema, method, variables)
         messages = next(dialogue)
         while True:
             try:
-                answer = await (fast.structured(messages, schema, method) if fast
-                                else runnable.ainvoke(messages))  # type: ignore[union-attr]
+                answer = await self.chat.astructured(messages, schema, method)
                 messages = dialogue.send(answer)
             except StopIteration as done:
                 return done.value
             except Exception as exc:
                 messages = dialogue.throw(exc)
 
-    def _fast_for_this_loop(self) -> OpenAIHTTP | None:
-        """The direct HTTP client for a ``ChatOpenAI`` model, one per event loop."""
-        if not self.direct_http:
-            return None
-        loop = asyncio.get_running_loop()
-        if self._loop_fast is None or self._loop_fast[0] is not loop:
-            self._loop_fast = (loop, OpenAIHTTP.from_chat(self.chat))
-        return self._loop_fast[1]
-
-    def _chat_for_this_loop(self) -> BaseChatModel:
-        """Async HTTP clients belong to one event loop: a new loop gets a new model."""
-        loop = asyncio.get_running_loop()
-        if self.chat_factory is None:
-            return self.chat
-        if self._loop_chat is None or self._loop_chat[0] is not loop:
-            self._loop_chat = (loop, self.chat_factory())
-        return self._loop_chat[1]
-
-    def _dialogue(self, prompt: PromptFile, schema: type[T], method: str,
+    def _dialogue(self, prompt: PromptFile, schema: type[T], method: Method,
                   variables: dict[str, str]) -> Generator[list[BaseMessage], Any, T]:
         """The re-ask loop, shared by :meth:`ask` and :meth:`aask`: it yields the messages
-        to send and receives the model's structured output (or the exception raised)."""
+        to send and receives the model's :class:`Answer` (or the exception raised)."""
         system, user = prompt.render(**variables)
         messages: list[BaseMessage] = [SystemMessage(system), HumanMessage(user)]
         last_error = ""
         attempt = 0
         for attempt in range(1, self.max_attempts + 1):
             start = time.perf_counter()
-            record = CallRecord(prompt.task, prompt.version, prompt.sha256, self.model, method,
-                                attempt, ok=False, latency_ms=0)
             try:
-                out: dict[str, Any] = yield list(messages)
+                answer: Answer = yield list(messages)
             except Exception as exc:  # network, timeout, refusal, server error
-                record.latency_ms = int((time.perf_counter() - start) * 1000)
-                record.error = f"{type(exc).__name__}: {exc}"
-                self.call_log.record(record)
-                last_error = record.error
+                last_error = f"{type(exc).__name__}: {exc}"
+                log_call(self.call_log, prompt, self.model, method, attempt, start, ok=False,
+                         error=last_error)
                 if _is_endpoint_refusal(exc):
                     break
                 continue
-            record.latency_ms = int((time.perf_counter() - start) * 1000)
-            raw = out.get("raw")
-            usage = getattr(raw, "usage_metadata", None) or {}
-            record.input_tokens = usage.get("input_tokens")
-            record.output_tokens = usage.get("output_tokens")
-            parsed = out.get("parsed")
-            if isinstance(parsed, schema):
-                record.ok = True
-                self.call_log.record(record)
-                return parsed
-            error = out.get("parsing_error") or "no structured answer"
-            record.error = str(error)
-            self.call_log.record(record)
-            last_error = record.error
+            ok = isinstance(answer.parsed, schema)
+            last_error = "" if ok else answer.error or "no structured answer"
+            log_call(self.call_log, prompt, self.model, method, attempt, start, ok=ok,
+                     input_tokens=answer.input_tokens, output_tokens=answer.output_tokens,
+                     error=last_error)
+            if ok:
+                return cast(T, answer.parsed)
             messages += [
-                AIMessage(_raw_text(raw)),
+                AIMessage(answer.text),
                 HumanMessage(f"That answer was not valid for the schema {schema.__name__}: "
-                             f"{str(error)[:800]}\nAnswer again, following the schema exactly."),
+                             f"{last_error[:800]}\nAnswer again, following the schema exactly."),
             ]
         raise LLMError(f"{prompt.ref} with {self.model}: no valid answer after {attempt} "
                        f"attempt(s): {last_error[:300]}")
-
-
-def _raw_text(raw: Any) -> str:
-    if raw is None:
-        return "(no answer)"
-    calls = getattr(raw, "tool_calls", None)
-    if calls:
-        return json.dumps([c.get("args") for c in calls])[:2000]
-    content = getattr(raw, "content", "")
-    return (content if isinstance(content, str) else json.dumps(content))[:2000] or "(empty)"

@@ -1,30 +1,39 @@
-"""The fast async path to an OpenAI-compatible ``/chat/completions`` endpoint.
+"""The direct-HTTP adapter of the chat-model protocol: straight to an OpenAI-compatible
+``/chat/completions`` endpoint.
 
 For structured calls on the batch path, LangChain + the openai SDK cost about 10 ms of CPU
 per call here (request-parameter transforms, a JSON schema rebuilt on every call,
 callbacks), which caps a 2-core machine far below what a 200 ms endpoint allows at 32
-calls in flight (``benchmarks/batch.py``). This client sends the same request LangChain
-would (the tool / response-format schema is LangChain's own conversion, made once per
-schema), over one pooled ``httpx.AsyncClient`` per event loop, and answers in the shape
-of LangChain's ``with_structured_output(include_raw=True)``, so the re-ask loop, call log
-and grounding are shared. It is used only for a ``ChatOpenAI`` model; fakes and other
-chat models keep the LangChain path.
+calls in flight (``benchmarks/batch.py``). This adapter sends the same request LangChain
+would (the body is ``ChatOpenAI``'s own payload, so model-specific rules stay LangChain's;
+the tool / response-format schema is LangChain's conversion, made once per schema) over
+pooled ``httpx`` clients (one async client per event loop), and streams a tool-calling
+turn from the endpoint's server-sent events.
+
+``ChatOpenAI._get_request_payload`` is private: ``langchain-openai`` is pinned below its
+next major release in ``pyproject.toml``, and ``tests/test_openai_http.py`` fails when the
+payload it builds moves.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any
 
 import httpx
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import AIMessage, BaseMessage
+from langchain_core.messages import BaseMessage
 from langchain_core.utils.function_calling import convert_to_openai_tool
+from langchain_openai import ChatOpenAI
 from pydantic import BaseModel, SecretStr, ValidationError
 
 from agent.base.errors import EndpointError
+from agent.llm.model import Answer, Method, ToolSpec, TurnEnd
 
 ROLES = {"system": "system", "human": "user", "ai": "assistant"}
 _FENCE = re.compile(r"^```(?:json)?\s*|\s*```$")
@@ -56,28 +65,25 @@ def request_body(chat: BaseChatModel, messages: list[BaseMessage],
     return body
 
 
-def parse_answer(data: dict[str, Any], schema: type[BaseModel], method: str
-                 ) -> dict[str, Any]:
-    """``{"raw": AIMessage, "parsed": model or None, "parsing_error": exc or None}``."""
+def parse_answer(data: dict[str, Any], schema: type[BaseModel], method: str) -> Answer:
+    """A ``/chat/completions`` reply as an :class:`Answer`."""
     message = (data.get("choices") or [{}])[0].get("message") or {}
     usage = data.get("usage") or {}
-    calls = [{"name": c["function"]["name"], "args": _loads(c["function"].get("arguments")),
-              "id": c.get("id") or "call", "type": "tool_call"}
+    calls = [{"name": c["function"]["name"], "args": _loads(c["function"].get("arguments"))}
              for c in message.get("tool_calls") or [] if c.get("function")]
-    raw = AIMessage(content=message.get("content") or "", tool_calls=calls,
-                    usage_metadata={"input_tokens": usage.get("prompt_tokens", 0),
-                                    "output_tokens": usage.get("completion_tokens", 0),
-                                    "total_tokens": usage.get("total_tokens", 0)})
+    content = message.get("content") or ""
+    text = (json.dumps([c["args"] for c in calls]) if calls else content)[:2000] or "(empty)"
+    tokens = usage.get("prompt_tokens"), usage.get("completion_tokens")
     try:
         if method == "function_calling":
             if not calls:
                 raise ValueError("the model called no tool")
             parsed = schema.model_validate(calls[0]["args"])
         else:
-            parsed = schema.model_validate_json(_FENCE.sub("", str(raw.content).strip()))
+            parsed = schema.model_validate_json(_FENCE.sub("", str(content).strip()))
     except (ValidationError, ValueError) as exc:
-        return {"raw": raw, "parsed": None, "parsing_error": exc}
-    return {"raw": raw, "parsed": parsed, "parsing_error": None}
+        return Answer(None, str(exc), text, *tokens)
+    return Answer(parsed, "", text, *tokens)
 
 
 def _loads(arguments: Any) -> Any:
@@ -89,41 +95,105 @@ def _loads(arguments: Any) -> Any:
         return {"_unparsed": arguments}
 
 
-class OpenAIHTTP:
-    def __init__(self, chat: BaseChatModel, base_url: str, api_key: str,
-                 timeout: float) -> None:
-        self.url = base_url.rstrip("/") + "/chat/completions"
-        self.headers = {"Authorization": f"Bearer {api_key}"}
-        self.chat = chat
-        self.timeout = timeout
-        self.client = httpx.AsyncClient(timeout=timeout, limits=httpx.Limits(
-            max_connections=256, max_keepalive_connections=256))
+class HTTPModel:
+    """A ``ChatOpenAI``'s endpoint, called directly (see the module docstring)."""
 
-    @classmethod
-    def from_chat(cls, chat: BaseChatModel) -> OpenAIHTTP | None:
-        """The fast client for a LangChain ``ChatOpenAI`` (None for any other model)."""
-        try:
-            from langchain_openai import ChatOpenAI
-        except ImportError:
-            return None
-        if type(chat) is not ChatOpenAI:
-            return None
+    def __init__(self, chat: ChatOpenAI, name: str) -> None:
+        self.chat = chat
+        self.name = name
+        self.endpoint = chat.openai_api_base or ""
+        self.url = (chat.openai_api_base or "https://api.openai.com/v1").rstrip("/") \
+            + "/chat/completions"
         secret = chat.openai_api_key
         key = secret.get_secret_value() if isinstance(secret, SecretStr) else ""
-        timeout = chat.request_timeout if isinstance(chat.request_timeout, (int, float)) \
-            else 60.0
-        return cls(chat, chat.openai_api_base or "https://api.openai.com/v1", key,
-                   float(timeout))
+        self.headers = {"Authorization": f"Bearer {key}"}
+        self.timeout = float(chat.request_timeout) \
+            if isinstance(chat.request_timeout, (int, float)) else 60.0
+        self._client: httpx.Client | None = None
+        self._loop_client: tuple[asyncio.AbstractEventLoop, httpx.AsyncClient] | None = None
 
-    async def structured(self, messages: list[BaseMessage], schema: type[BaseModel],
-                         method: str) -> dict[str, Any]:
-        body = request_body(self.chat, messages, schema, method)
+    def _sync(self) -> httpx.Client:
+        if self._client is None:
+            self._client = httpx.Client(timeout=self.timeout)
+        return self._client
+
+    def _async(self) -> httpx.AsyncClient:
+        """One pooled client per event loop (a client belongs to the loop that made it)."""
+        loop = asyncio.get_running_loop()
+        if self._loop_client is None or self._loop_client[0] is not loop:
+            self._loop_client = (loop, httpx.AsyncClient(timeout=self.timeout, limits=httpx.Limits(
+                max_connections=256, max_keepalive_connections=256)))
+        return self._loop_client[1]
+
+    def _checked(self, response: httpx.Response) -> httpx.Response:
+        if response.status_code >= 400:
+            response.read()
+            raise EndpointError(response.status_code, response.text)
+        return response
+
+    @contextmanager
+    def _transport_errors(self) -> Iterator[None]:
         try:
-            response = await self.client.post(self.url, json=body, headers=self.headers)
+            yield
         except httpx.TimeoutException as exc:
             raise TimeoutError(f"{self.url}: no answer in {self.timeout:.0f} s") from exc
         except httpx.TransportError as exc:
             raise ConnectionError(f"{self.url}: {exc}") from exc
-        if response.status_code >= 400:
-            raise EndpointError(response.status_code, response.text)
-        return parse_answer(response.json(), schema, method)
+
+    def structured(self, messages: list[BaseMessage], schema: type[BaseModel],
+                   method: Method) -> Answer:
+        body = request_body(self.chat, messages, schema, method)
+        with self._transport_errors():
+            response = self._sync().post(self.url, json=body, headers=self.headers)
+        return parse_answer(self._checked(response).json(), schema, method)
+
+    async def astructured(self, messages: list[BaseMessage], schema: type[BaseModel],
+                          method: Method) -> Answer:
+        body = request_body(self.chat, messages, schema, method)
+        with self._transport_errors():
+            response = await self._async().post(self.url, json=body, headers=self.headers)
+        return parse_answer(self._checked(response).json(), schema, method)
+
+    def turn(self, messages: list[BaseMessage], tools: Sequence[ToolSpec]
+             ) -> Iterator[str | TurnEnd]:
+        body: dict[str, Any] = self.chat._get_request_payload(messages, tools=[
+            t.openai() for t in tools]) if tools else self.chat._get_request_payload(messages)
+        body["stream"] = True
+        end = TurnEnd()
+        calls: dict[int, dict[str, Any]] = {}
+        with self._transport_errors(), self._sync().stream(
+                "POST", self.url, json=body, headers=self.headers) as response:
+            for event in _events(self._checked(response)):
+                usage = event.get("usage") or {}
+                if usage:
+                    end.input_tokens = usage.get("prompt_tokens")
+                    end.output_tokens = usage.get("completion_tokens")
+                delta = ((event.get("choices") or [{}])[0] or {}).get("delta") or {}
+                if delta.get("content"):
+                    end.text += delta["content"]
+                    yield delta["content"]
+                for part in delta.get("tool_calls") or []:
+                    call = calls.setdefault(int(part.get("index", len(calls))),
+                                            {"id": "", "name": "", "arguments": ""})
+                    function = part.get("function") or {}
+                    call["id"] = part.get("id") or call["id"]
+                    call["name"] += function.get("name") or ""
+                    call["arguments"] += function.get("arguments") or ""
+        end.tool_calls = [{"name": c["name"], "args": _loads(c["arguments"]),
+                           "id": c["id"] or f"call_{i}"}
+                          for i, c in sorted(calls.items()) if c["name"]]
+        yield end
+
+
+def _events(response: httpx.Response) -> Iterator[dict[str, Any]]:
+    """The JSON events of a server-sent-event stream, up to ``[DONE]``."""
+    for line in response.iter_lines():
+        if not line.startswith("data:"):
+            continue
+        data = line[5:].strip()
+        if data == "[DONE]":
+            return
+        try:
+            yield json.loads(data)
+        except ValueError:
+            continue
