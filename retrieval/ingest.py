@@ -19,10 +19,11 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -77,7 +78,7 @@ def column_summary(schema: TableSchema) -> dict[str, object]:
     }
 
 
-def column_lines(columns: dict[str, object], mapping: str = "") -> list[str]:
+def column_lines(columns: Mapping[str, Any], mapping: str = "") -> list[str]:
     """Short lines saying what each column of an ingested table became."""
     lines = []
     text, attributes = columns.get("text") or [], columns.get("attributes") or []
@@ -88,13 +89,13 @@ def column_lines(columns: dict[str, object], mapping: str = "") -> list[str]:
     if columns.get("deal_date"):
         lines.append(f"deal date: {columns['deal_date']} (backtests split on it)")
     if text:
-        lines.append("evidence text: " + ", ".join(text))  # type: ignore[arg-type]
+        lines.append("evidence text: " + ", ".join(text))
     if fields:
-        lines.append("fields: " + ", ".join(f"{h} → {f}" for h, f in fields.items()))  # type: ignore[union-attr]
+        lines.append("fields: " + ", ".join(f"{h} → {f}" for h, f in fields.items()))
     if attributes:
-        lines.append(f"{len(attributes)} attributes: " + ", ".join(attributes))  # type: ignore[arg-type]
+        lines.append(f"{len(attributes)} attributes: " + ", ".join(attributes))
     if left_out:
-        lines.append("left out: " + ", ".join(f"{h} ({r})" for h, r in left_out.items()))  # type: ignore[union-attr]
+        lines.append("left out: " + ", ".join(f"{h} ({r})" for h, r in left_out.items()))
     if mapping:
         lines.append(f"mapping: {mapping} (saved; the next ingest uses it)")
     return lines

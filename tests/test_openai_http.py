@@ -19,7 +19,7 @@ from agent.base.errors import LLMError
 from agent.llm.calllog import CallLog
 from agent.llm.client import StructuredLLM, as_chat_model, open_chat_model
 from agent.llm.langchain_model import LangChainModel
-from agent.llm.model import ToolSpec, TurnEnd
+from agent.llm.model import ToolCall, ToolSpec, TurnEnd
 from agent.llm.openai_http import HTTPModel, parse_answer, request_body
 from agent.llm.prompts import load_prompt
 from agent.llm.schemas import ThemeLabel
@@ -183,8 +183,7 @@ def test_sync_calls_and_streamed_tool_turns_go_over_http(endpoint: type[_Endpoin
     pieces = list(model.turn([HumanMessage("find duplicates")], [tool]))
     end = pieces[-1]
     assert pieces[:-1] == ["Let me ", "look."] and isinstance(end, TurnEnd)
-    assert end.tool_calls == [{"name": "search_evidence", "args": {"query": "duplicates"},
-                               "id": "c7"}]
+    assert end.tool_calls == [ToolCall("search_evidence", {"query": "duplicates"}, "c7")]
     assert (end.text, end.input_tokens, end.output_tokens) == ("Let me look.", 40, 8)
     sent = endpoint.seen[-1]
     assert sent["stream"] is True and sent["tools"][0]["function"]["name"] == "search_evidence"

@@ -137,8 +137,9 @@ class ListFit:
             return None
         row = self.row_side(meta)
         if site is not None:
-            fit = merged_fit(self.icp, row, site, self.thresholds, self.prefer)
-            return RowFit(fit.score, fit.tier, fit.confidence, fit.reasons, fit.verdicts)
+            merged = merged_fit(self.icp, row, site, self.thresholds, self.prefer)
+            return RowFit(merged.score, merged.tier, merged.confidence, merged.reasons,
+                          merged.verdicts)
         # no site: the row's verdicts are the fit's (merging with unknowns changes nothing);
         # rows with the same verdict objects (the same judged values) share one fit
         verdicts, exclusions = row

@@ -201,10 +201,11 @@ def enriched_rows(state: RunState, icp: ICPDocument | None,
             else:
                 result = dict(stored)
                 site = None
-                if icp is not None and "prospect" in stored:
-                    site = sites.get(found[1])
+                if found is not None and icp is not None and "prospect" in stored:
+                    domain = found[1]
+                    site = sites.get(domain)
                     if site is None:
-                        site = sites[found[1]] = _site_side(stored, icp)
+                        site = sites[domain] = _site_side(stored, icp)
                         if len(sites) > SITE_MEMO:
                             sites.popitem(last=False)
             for column, value in lists.list_values(meta).items():

@@ -186,14 +186,13 @@ class ChatAgent:
                     yield Delta("\n\n(No tool was used: this answer is not checked against "
                                 "the evidence.)")
                 return
-            calls = [{"name": c["name"], "args": c.get("args") or {},
-                      "id": c.get("id") or c["name"], "type": "tool_call"}
-                     for c in end.tool_calls]
-            messages.append(AIMessage(content=end.text, tool_calls=calls))
-            for call in calls:
-                result, event = self._step(call["name"], call["args"], steps, results)
+            messages.append(AIMessage(content=end.text, tool_calls=[
+                {"name": c.name, "args": c.args, "id": c.id, "type": "tool_call"}
+                for c in end.tool_calls]))
+            for made in end.tool_calls:
+                result, event = self._step(made.name, made.args, steps, results)
                 yield event
-                messages.append(ToolMessage(result.for_model(), tool_call_id=call["id"]))
+                messages.append(ToolMessage(result.for_model(), tool_call_id=made.id))
         yield Delta(f"\nI stopped after {self.max_steps} tool steps. What the tools said:\n"
                     + "\n".join(r.text for r in results[-3:]))
 

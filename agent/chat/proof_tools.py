@@ -23,9 +23,11 @@ class ProofTools:
 
     ws: Workspace
 
-    def current_icp(self) -> ICPDocument | None: ...
+    def current_icp(self) -> ICPDocument | None:
+        raise NotImplementedError  # ChatTools provides it
 
-    def mining(self) -> MiningResult: ...
+    def mining(self) -> MiningResult:
+        raise NotImplementedError  # ChatTools provides it
 
     @chat_tool("does the ICP work?")
     def validate_icp(self, rerun: Annotated[bool, Field(

@@ -14,6 +14,7 @@ from typing import Any
 from agent.base.fields import canonical_name
 from agent.chat.revise import Revision, parse_number, size_bands_above, size_bands_below
 from agent.chat.tools import TOOLS
+from agent.icp.model import CriterionKind
 
 
 def offline_help() -> str:
@@ -84,7 +85,8 @@ def _criterion(text: str, reason: str) -> Call | None:
         return None
     attribute = "technologies" if found.group(1) == "tech" else canonical_name(found.group(1))
     values = [v.strip() for v in re.split(r",|\bor\b", found.group(2)) if v.strip()]
-    kind = {"technologies": "technographic", "trigger": "trigger"}.get(attribute, "firmographic")
+    kind: CriterionKind = "technographic" if attribute == "technologies" else \
+        "trigger" if attribute == "trigger" else "firmographic"
     return _revise(Revision(action="add_criterion", attribute=attribute,
                             values=values, kind=kind, reason=reason))
 

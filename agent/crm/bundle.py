@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from agent.base.errors import CrmError
-from agent.crm.plan import PLAN_COLUMNS, WRITES, Plan, make_plan
+from agent.crm.plan import PLAN_COLUMNS, WRITES, FieldChange, Plan, make_plan
 from agent.crm.policy import Policy, Written, policy_path
 from agent.crm.targets import SALESFORCE_KEY, TIERS, Target, fields_of, key_field
 
@@ -128,7 +128,7 @@ def write_bundle(plan: Plan, folder: Path, policy: Policy, sources: dict[str, st
         files["salesforce_job.json"] = json.dumps(salesforce_job(), indent=2)
     plan_rows = [PLAN_COLUMNS]
     for r in plan.rows:
-        changes = [c for c in r.changes if c.rule != "same"] or [None]
+        changes: list[FieldChange | None] = [c for c in r.changes if c.rule != "same"] or [None]
         for c in changes:
             plan_rows.append([str(r.row), r.key, r.name, r.action, c.api if c else "",
                               c.old if c else "", c.new if c else "",

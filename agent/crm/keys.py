@@ -9,7 +9,7 @@ company: they are no key.
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Literal
+from typing import Any, Literal
 
 # Free mail providers: a domain here names a mailbox, never a company.
 PERSONAL_MAIL = frozenset({
@@ -23,7 +23,7 @@ KeyProblem = Literal["", "no key", "personal mail"]
 
 
 @lru_cache(maxsize=1)
-def _extractor():  # type: ignore[no-untyped-def]
+def _extractor() -> Any:
     import tldextract
 
     return tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)

@@ -84,7 +84,7 @@ def _is_hidden(tag: Tag) -> bool:
         return True
     if _HIDDEN_STYLE.search(str(tag.get("style", ""))):
         return True
-    classes = tag.get("class") or []
+    classes = tag.get_attribute_list("class")
     return any(c in _HIDDEN_CLASS for c in classes)
 
 

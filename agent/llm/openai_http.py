@@ -26,14 +26,13 @@ from functools import lru_cache
 from typing import Any
 
 import httpx
-from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage
 from langchain_core.utils.function_calling import convert_to_openai_tool
 from langchain_openai import ChatOpenAI
 from pydantic import BaseModel, SecretStr, ValidationError
 
 from agent.base.errors import EndpointError
-from agent.llm.model import Answer, Method, ToolSpec, TurnEnd
+from agent.llm.model import Answer, Method, ToolCall, ToolSpec, TurnEnd
 
 ROLES = {"system": "system", "human": "user", "ai": "assistant"}
 _FENCE = re.compile(r"^```(?:json)?\s*|\s*```$")
@@ -44,14 +43,14 @@ def _tool(schema: type[BaseModel]) -> dict[str, Any]:
     return convert_to_openai_tool(schema)
 
 
-def request_body(chat: BaseChatModel, messages: list[BaseMessage],
+def request_body(chat: ChatOpenAI, messages: list[BaseMessage],
                  schema: type[BaseModel], method: str) -> dict[str, Any]:
     """The request ``chat`` (a ``ChatOpenAI``) would send, plus the structured-output fields.
 
     The payload is LangChain's own (about 40 µs), so the model-specific rules stay its
     rules: ``max_completion_tokens``, no ``temperature`` for reasoning models, the
     ``developer`` role for o-series system prompts."""
-    body: dict[str, Any] = chat._get_request_payload(messages)  # type: ignore[attr-defined]
+    body: dict[str, Any] = chat._get_request_payload(messages)
     body["stream"] = False
     function = _tool(schema)["function"]
     if method == "function_calling":
@@ -179,8 +178,7 @@ class HTTPModel:
                     call["id"] = part.get("id") or call["id"]
                     call["name"] += function.get("name") or ""
                     call["arguments"] += function.get("arguments") or ""
-        end.tool_calls = [{"name": c["name"], "args": _loads(c["arguments"]),
-                           "id": c["id"] or f"call_{i}"}
+        end.tool_calls = [ToolCall(c["name"], _loads(c["arguments"]), c["id"] or f"call_{i}")
                           for i, c in sorted(calls.items()) if c["name"]]
         yield end
 

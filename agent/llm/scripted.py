@@ -21,7 +21,7 @@ from langchain_core.messages import BaseMessage
 from pydantic import BaseModel, ValidationError
 
 from agent.base.errors import EndpointError
-from agent.llm.model import Answer, Method, ToolSpec, TurnEnd
+from agent.llm.model import Answer, Method, ToolCall, ToolSpec, TurnEnd
 
 Reply = dict[str, Any] | BaseModel | str | Exception
 Scripted = Reply | Callable[[list[BaseMessage]], Reply]
@@ -31,12 +31,12 @@ TOKENS = (120, 30)  # the tokens every scripted answer counts (the call log reco
 @dataclass
 class ScriptedTurn:
     text: str = ""
-    tool_calls: list[dict[str, Any]] = field(default_factory=list)  # name, args, id
+    tool_calls: list[ToolCall] = field(default_factory=list)
 
     @classmethod
     def call(cls, name: str, args: dict[str, Any] | None = None, call_id: str = "call_1"
              ) -> ScriptedTurn:
-        return cls(tool_calls=[{"name": name, "args": args or {}, "id": call_id}])
+        return cls(tool_calls=[ToolCall(name, args or {}, call_id)])
 
 
 @dataclass

@@ -61,13 +61,14 @@ def render_validation(report: ValidationReport, fragment: bool = False) -> str:
     parts.append(bars("win rate per tier", [f"tier {r.tier} ({r.deals} deals)" for r in shown],
                       [(r.win_rate, r.low, r.high) for r in shown], scale=1.0))
     if report.gain_curve:
-        series = [("the ICP's fit score", [tuple(p) for p in report.gain_curve]),
-                  ("chance", [(0.0, 0.0), (1.0, 1.0)])]
+        series: list[tuple[str, list[tuple[float, float]]]] = [
+            ("the ICP's fit score", [(p[0], p[1]) for p in report.gain_curve]),
+            ("chance", [(0.0, 0.0), (1.0, 1.0)])]
         if report.reference_gain_curve:
-            series.insert(1, ("logistic regression", [tuple(p) for p in
+            series.insert(1, ("logistic regression", [(p[0], p[1]) for p in
                                                        report.reference_gain_curve]))
         if report.boosting_gain_curve:
-            series.insert(1, ("gradient boosting", [tuple(p) for p in
+            series.insert(1, ("gradient boosting", [(p[0], p[1]) for p in
                                                      report.boosting_gain_curve]))
         parts += ["<h2>Gain</h2>",
                   f"<p>Tiers A+B hold {_pct(report.gain.get('share_of_wins', 0))} of the wins "

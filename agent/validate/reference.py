@@ -51,7 +51,8 @@ def reference_scores(train: list[Deal], test: list[Deal], bands: Mapping[str, li
 
 def _columns(deals: list[Deal], skip: frozenset[str]) -> tuple[list[str], list[str], list[str]]:
     numbers = sorted({n for d in deals for n in d.numbers} - skip)
-    singles, lists = [], []
+    singles: list[str] = []
+    lists: list[str] = []
     for name in sorted({n for d in deals for n in d.values} - skip - set(numbers)):
         (lists if any(len(d.values.get(name, ())) > 1 for d in deals) else singles).append(name)
     return numbers, singles, lists
@@ -89,9 +90,9 @@ def boosting_scores(train: list[Deal], test: list[Deal],
                     x[i, col] = d.numbers[name]
                 col += 1
             for name in singles:
-                value = (d.values.get(name) or [None])[0]
-                if value is not None:
-                    x[i, col] = codes[name].get(value, len(codes[name]))
+                values = d.values.get(name)
+                if values:
+                    x[i, col] = codes[name].get(values[0], len(codes[name]))
                 col += 1
             for name in lists:
                 present = set(d.values.get(name, ()))

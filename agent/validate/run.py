@@ -94,7 +94,8 @@ def score_deals(deals: list[Deal], icp: ICPDocument,
     """Each deal's fit score (neutral when nothing bears on it) and tier, from its own
     columns with the row scorer; each criterion is judged once per distinct value and each
     combination of verdicts scored once (held-out deals repeat values)."""
-    scores, tiers = [], []
+    scores: list[float] = []
+    tiers: list[str] = []
     lines = icp.criteria + icp.triggers
     scorer = Scorer(lines, thresholds, icp.scorecard)
     keys = [c.attribute for c in lines]
@@ -195,11 +196,10 @@ def backtest(deals: list[Deal], thresholds: Thresholds | None = None,
     tier_rows = tier_table(tiers, won)
     reference = reference_scores(split.train, split.test, learned.bands,
                                  frozenset(learned.leaks))
-    ref_auc, ref_ci = _interval(auc_interval(reference, won)) if reference else (None,
-                                                                                [None, None])
+    no_interval: tuple[float | None, list[float | None]] = (None, [None, None])
+    ref_auc, ref_ci = _interval(auc_interval(reference, won)) if reference else no_interval
     boosting = boosting_scores(split.train, split.test, frozenset(learned.leaks))
-    gbm_auc, gbm_ci = _interval(auc_interval(boosting, won)) if boosting else (None,
-                                                                              [None, None])
+    gbm_auc, gbm_ci = _interval(auc_interval(boosting, won)) if boosting else no_interval
     good = [r for r in tier_rows if r.tier in GOOD]
     notes = [n for n in learned.notes if n.startswith(("Only ", "No closed"))]
     if duplicates:

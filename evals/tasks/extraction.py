@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from typing import cast
 
 from agent.base.errors import LLMError
 from agent.base.quotes import grounding_rate
@@ -23,7 +24,7 @@ FIELDS = ("industry", "employees", "technologies")
 class ExtractionTask(PageTask):
     name = "extraction"
     prompt_task = "field_extraction"
-    declared_metrics = (*COMMON_METRICS, *(
+    declared_metrics: tuple[Metric, ...] = (*COMMON_METRICS, *(
         Metric(f"{f}_accuracy", f"{f} accuracy",
                lambda c, f=f: float(bool(c.fields.get(f)))) for f in FIELDS))  # type: ignore[misc]
 
@@ -54,7 +55,8 @@ class ExtractionTask(PageTask):
             else:
                 got["industry"] = extracted.industry or got["industry"]
                 got["employees"] = extracted.employees or got["employees"]
-                got["technologies"] = sorted({*got["technologies"], *extracted.technologies})
+                got["technologies"] = sorted({*cast(list[str], got["technologies"]),
+                                              *extracted.technologies})
                 kept, total = len(extracted.quotes), len(extracted.quotes) + extracted.dropped
                 grounding = kept / total if total else None
                 reasons.append(f"LLM kept {kept} of {total} fields")

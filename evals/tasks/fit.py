@@ -19,7 +19,7 @@ from evals.tasks.pages import PageTask
 class FitTask(PageTask):
     name = "fit"
     prompt_task = "fit_classification"
-    declared_metrics = (*COMMON_METRICS, Metric("macro_f1", "macro-F1"))
+    declared_metrics: tuple[Metric, ...] = (*COMMON_METRICS, Metric("macro_f1", "macro-F1"))
 
     def __init__(self, dataset: Path | None = None) -> None:
         self.dataset = dataset or DATASETS / "fit_cases.jsonl"

@@ -38,7 +38,7 @@ VENDOR = "Pipewise"
 class ThemeTask(CaseTask):
     name = "themes"
     prompt_task = "theme_label"
-    declared_metrics = (
+    declared_metrics: tuple[Metric, ...] = (
         Metric("theme_coverage", "expected themes found",
                lambda c: float(c.correct) if c.fields.get("unit") == "label" else None),
         Metric("gold_coverage", "gold pains covered by the top themes",

@@ -6,9 +6,10 @@ columns present) so a bad file fails before anything is written, then streams re
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, TypeVar
 
 from agent.base.errors import IngestError
 from retrieval.parsers.reviews import is_review_table, review_rows
@@ -34,6 +35,8 @@ from retrieval.textio import read_text
 TEXT_SUFFIXES = {".txt", ".md", ".markdown", ".text"}
 CAPTION_SUFFIXES = {".vtt", ".srt"}
 SUPPORTED_SUFFIXES = TABLE_SUFFIXES | TEXT_SUFFIXES | CAPTION_SUFFIXES
+
+T = TypeVar("T")
 
 
 class KindUnknownError(IngestError):
@@ -180,7 +183,7 @@ def _parse_table(path: Path, kind: Kind | None,
                         schema.columns(Role.EMPTY), schema=schema, notes=notes)
 
 
-def _with_path(path: Path, func, *args):  # type: ignore[no-untyped-def]
+def _with_path(path: Path, func: Callable[..., T], *args: Any) -> T:
     """Re-raise a path-less IngestError from a pure parser with the file name."""
     try:
         return func(*args)

@@ -61,8 +61,8 @@ def collect_fields(cmap: ColumnMap, row: dict[str, Any],
             if parse_number(value) is None:
                 out["employees_raw"] = value[:80]
         elif name in NUMERIC:
-            number = parse_number(value)
-            out[name] = number if number is not None else value[:80]
+            amount = parse_number(value)
+            out[name] = amount if amount is not None else value[:80]
         else:
             out[name] = value[:300]
     return out
