@@ -247,3 +247,26 @@ def test_retry_failed_reruns_only_failures(workspace: Path, tmp_path: Path,
     rows = list(csv.DictReader(out.open()))
     assert [r["fetch_status"] for r in rows] == ["ok", "error"]
     assert "127.0.0.1" in rows[1]["error"]
+
+
+def test_an_xlsx_list_is_read_by_the_same_table_reader(tmp_path: Path) -> None:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["Company", "Website", "Employees"])
+    sheet.append(["Acme", "acme.example", 420.0])
+    sheet.append([None, None, None])
+    sheet.append(["Bolt", "https://bolt.example/", 12])
+    path = tmp_path / "list.xlsx"
+    book.save(path)
+    with open_prospects(path) as (layout, rows):
+        got = list(rows)
+    assert layout.header[layout.website_column or 0] == "Website"
+    assert layout.name_column == 0
+    assert got == [(2, ["Acme", "acme.example", "420"]), (4, ["Bolt", "https://bolt.example/",
+                                                              "12"])]
+    with pytest.raises(IngestError, match="list.pdf: not a CSV, TSV or XLSX table"), \
+            open_prospects(tmp_path / "list.pdf"):
+        pass

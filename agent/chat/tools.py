@@ -255,7 +255,7 @@ class ChatTools(ProofTools):
 
     def enrich_list(self, path: str,
                     progress: Callable[[int, int], None] | None = None) -> ToolResult:
-        """Enrich and score a prospect list (CSV) into ``enriched/<name>-enriched.csv``;
+        """Enrich and score a prospect list (CSV or XLSX) into ``enriched/<name>-enriched.csv``;
         its rows join the prospect table."""
         from agent.base.errors import BatchError
         from agent.batch.run import BatchOptions, run_enrich

@@ -56,8 +56,9 @@ def classify(
 
 def enrich(
     ctx: typer.Context,
-    source: Annotated[Path, typer.Argument(help="Prospect list (CSV from HubSpot, Salesforce, "
-                                           "Apollo, Clay or by hand) with a website column.")],
+    source: Annotated[Path, typer.Argument(help="Prospect list (CSV, TSV or XLSX from "
+                                           "HubSpot, Salesforce, Apollo, Clay or by hand) "
+                                           "with a website column.")],
     output: Annotated[Path, typer.Option("-o", "--output", help="Where to write the enriched "
                                          "list (.csv, or .jsonl for JSON lines).")],
     icp_file: IcpFileOption = None,
@@ -117,7 +118,7 @@ def enrich(
 
 def score(
     ctx: typer.Context,
-    source: Annotated[Path, typer.Argument(help="Prospect list (CSV/TSV from HubSpot, "
+    source: Annotated[Path, typer.Argument(help="Prospect list (CSV, TSV or XLSX from HubSpot, "
                                            "Salesforce, Apollo, Clay or by hand).")],
     output: Annotated[Path, typer.Option("-o", "--output", help="Where to write the scored "
                                          "list (.csv, or .jsonl for JSON lines).")],
@@ -127,7 +128,7 @@ def score(
     """Score a prospect list from its own columns alone, without fetching anything.
 
     Columns get the same roles as an ingested export, so the ICP's criteria (industry,
-    size, country, technologies, and any column it learned from) are judged on the list's
+    employees, country, technologies, and any column it learned from) are judged on the list's
     columns; each reason names its column (`column Employees = 500`). Every input column
     is kept in order, then the enrichment and fit columns.
     """

@@ -150,8 +150,8 @@ def build_app(agent: ChatAgent) -> gr.Blocks:
                     evidence = gr.File(label="Upload evidence (win-loss, tickets, "
                                        "transcripts, reviews)", file_count="multiple",
                                        file_types=EVIDENCE_TYPES, elem_id="evidence-upload")
-                    prospect_list = gr.File(label="Upload a prospect list (CSV) to enrich",
-                                            file_types=[".csv", ".tsv"],
+                    prospect_list = gr.File(label="Upload a prospect list (CSV or XLSX) to enrich",
+                                            file_types=[".csv", ".tsv", ".xlsx"],
                                             elem_id="prospect-upload")
                 status = gr.Markdown(elem_id="status")
                 tier_mix = gr.HTML(elem_id="tier-mix")

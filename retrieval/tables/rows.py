@@ -11,7 +11,7 @@ import csv
 import itertools
 import json
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -127,7 +127,26 @@ def iter_csv(path: Path, problems: list[RowProblem]) -> Iterator[Row]:
             yield row_no, dict(zip(header, values, strict=False))
 
 
-def iter_xlsx(path: Path) -> Iterator[Row]:
+@dataclass
+class XlsxTable:
+    """The first sheet of a workbook as a table, like :class:`CsvTable` (cells keep the
+    types openpyxl reads: numbers, dates; ``None`` for an empty cell)."""
+
+    path: Path
+    header: list[str]
+    _rows: Iterator[tuple[Any, ...]]
+    delimiter: str = ""
+    line: int = 0
+
+    def rows(self) -> Iterator[tuple[int, list[Any]]]:
+        for number, values in enumerate(self._rows, start=2):
+            if values is None or all(v is None or str(v).strip() == "" for v in values):
+                continue
+            yield number, list(values)
+
+
+@contextmanager
+def open_xlsx(path: Path) -> Iterator[XlsxTable]:
     from openpyxl import load_workbook  # heavy; only when an XLSX arrives
 
     try:
@@ -139,15 +158,28 @@ def iter_xlsx(path: Path) -> Iterator[Row]:
         header = next(rows, None)
         if header is None:
             raise IngestError(str(path), "the first sheet is empty")
-        names = ["" if h is None else str(h).strip() for h in header]
-        for number, values in enumerate(rows, start=2):
-            if values is None or all(v is None or str(v).strip() == "" for v in values):
-                continue
+        yield XlsxTable(path, ["" if h is None else str(h).strip() for h in header], rows)
+    finally:
+        book.close()
+
+
+def open_table(path: Path) -> AbstractContextManager[CsvTable | XlsxTable]:
+    """A CSV/TSV or XLSX file as a header and a stream of rows of cells."""
+    suffix = path.suffix.lower()
+    if suffix in (".xlsx", ".xlsm"):
+        return open_xlsx(path)
+    if suffix in (".csv", ".tsv", ".txt", ""):
+        return open_csv(path)
+    raise IngestError(str(path), f"not a CSV, TSV or XLSX table ({suffix})")
+
+
+def iter_xlsx(path: Path) -> Iterator[Row]:
+    with open_xlsx(path) as table:
+        names = table.header
+        for number, values in table.rows():
             yield number, {
                 n: ("" if v is None else v) for n, v in zip(names, values, strict=False) if n
             }
-    finally:
-        book.close()
 
 
 def load_json(path: Path) -> Any:
