@@ -161,7 +161,8 @@ class ListFit:
         return fit
 
     def list_values(self, meta: dict[str, Any]) -> dict[str, str]:
-        """The enrichment columns the list itself fills (industry, employees, country, technologies)."""
+        """The enrichment columns the list itself fills (industry, employees, country,
+        technologies)."""
         out = {}
         for column, key in LIST_FIELDS.items():
             value = meta.get(f"{key}_raw", meta.get(key))

@@ -128,8 +128,8 @@ def score(
     """Score a prospect list from its own columns alone, without fetching anything.
 
     Columns get the same roles as an ingested export, so the ICP's criteria (industry,
-    employees, country, technologies, and any column it learned from) are judged on the list's
-    columns; each reason names its column (`column Employees = 500`). Every input column
+    employees, country, technologies, and any column it learned from) are judged on the
+    list's columns; each reason names its column (`column Employees = 500`). Every input column
     is kept in order, then the enrichment and fit columns.
     """
     from agent.batch.score_list import score_list
