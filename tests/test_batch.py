@@ -270,3 +270,11 @@ def test_an_xlsx_list_is_read_by_the_same_table_reader(tmp_path: Path) -> None:
     with pytest.raises(IngestError, match="list.pdf: not a CSV, TSV or XLSX table"), \
             open_prospects(tmp_path / "list.pdf"):
         pass
+
+
+def test_a_title_line_above_a_list_header_is_skipped(tmp_path: Path) -> None:
+    path = tmp_path / "export.csv"
+    path.write_text("Q4 target accounts\nCompany,Website\nAcme,acme.example\n", encoding="utf-8")
+    with open_prospects(path) as (layout, rows):
+        assert layout.header == ["Company", "Website"]
+        assert list(rows) == [(3, ["Acme", "acme.example"])]
