@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
@@ -12,7 +11,7 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage
 from pydantic import BaseModel
 
-from agent.llm.model import Answer, Method, ToolCall, ToolSpec, TurnEnd
+from agent.llm.model import Answer, Method, ToolCall, ToolSpec, TurnEnd, reply_text
 
 
 def _answer(out: Any) -> Answer:
@@ -27,14 +26,11 @@ def _answer(out: Any) -> Answer:
 
 
 def raw_text(raw: Any) -> str:
-    """What a model's message said, for a re-ask: its tool arguments, else its content."""
+    """What a LangChain message said, for a re-ask."""
     if raw is None:
         return "(no answer)"
-    calls = getattr(raw, "tool_calls", None)
-    if calls:
-        return json.dumps([c.get("args") for c in calls])[:2000]
-    content = getattr(raw, "content", "")
-    return (content if isinstance(content, str) else json.dumps(content))[:2000] or "(empty)"
+    return reply_text([c.get("args") for c in getattr(raw, "tool_calls", None) or []],
+                      getattr(raw, "content", ""))
 
 
 class LangChainModel:

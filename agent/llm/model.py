@@ -15,6 +15,7 @@ already speak); no adapter-specific object crosses the protocol.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol, runtime_checkable
@@ -36,6 +37,15 @@ class Answer:
     text: str = "(no answer)"  # what the model said, sent back with the error on a re-ask
     input_tokens: int | None = None
     output_tokens: int | None = None
+
+
+def reply_text(tool_args: list[Any], content: object) -> str:
+    """What a model said, as a re-ask sends it back: the arguments of its tool calls, else
+    its content (at most 2,000 characters)."""
+    if tool_args:
+        return json.dumps(tool_args)[:2000]
+    text = content if isinstance(content, str) else json.dumps(content)
+    return text[:2000] or "(empty)"
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,7 @@ from langchain_openai import ChatOpenAI
 from pydantic import BaseModel, SecretStr, ValidationError
 
 from agent.base.errors import EndpointError
-from agent.llm.model import Answer, Method, ToolCall, ToolSpec, TurnEnd
+from agent.llm.model import Answer, Method, ToolCall, ToolSpec, TurnEnd, reply_text
 
 ROLES = {"system": "system", "human": "user", "ai": "assistant"}
 _FENCE = re.compile(r"^```(?:json)?\s*|\s*```$")
@@ -71,7 +71,7 @@ def parse_answer(data: dict[str, Any], schema: type[BaseModel], method: str) -> 
     calls = [{"name": c["function"]["name"], "args": _loads(c["function"].get("arguments"))}
              for c in message.get("tool_calls") or [] if c.get("function")]
     content = message.get("content") or ""
-    text = (json.dumps([c["args"] for c in calls]) if calls else content)[:2000] or "(empty)"
+    text = reply_text([c["args"] for c in calls], content)
     tokens = usage.get("prompt_tokens"), usage.get("completion_tokens")
     try:
         if method == "function_calling":
