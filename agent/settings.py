@@ -61,6 +61,9 @@ class Settings(BaseSettings):
     fit_tier_shares: str = Field(default="20,30,30", pattern=r"^\d+(\.\d+)?,\d+(\.\d+)?,"
                                  r"\d+(\.\d+)?$", description="percent of the training "
                                  "deals a scorecard puts in tiers A, B and C (D: the rest)")
+    max_record_mb: float = Field(default=5.0, gt=0, description="the most text one record "
+                                 "(a row's text, a note, a ticket, a turn) may hold; a longer "
+                                 "one is refused, named with its file and row")
     vendor: str = Field(default="", description="your company's name: its people's words "
                         "in transcripts are not customer evidence")
 

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
-from agent.base.quotes import RAW_KEY, encode_raw
+from agent.base.quotes import RAW_REF_KEY, encode_raw, raw_ref
 from retrieval.records import Chunk, EvidenceRecord, Kind
 
 TokenCounter = Callable[[str], int]
@@ -23,8 +23,8 @@ TokenCounter = Callable[[str], int]
 
 def chunk_id(source_key: str, locator: str, part: int, text: str,
              fields: dict[str, str | int | float], raw: str = "") -> str:
-    """Content-addressed id: same file, place, text, fields and raw text give the same id
-    every run."""
+    """Content-addressed id: same file, place, text, fields and raw text (its reference,
+    itself content-addressed) give the same id every run."""
     key = "\x1f".join(
         (source_key, locator, str(part), text, json.dumps(fields, sort_keys=True), raw)
     ).encode("utf-8")
@@ -73,7 +73,7 @@ class Chunker:
     def chunks(self, record: EvidenceRecord, source_key: str, source_file: str) -> Iterator[Chunk]:
         parts = self.split(record)
         source_id = f"{source_file}#{record.locator}"
-        raw = encode_raw(record.raw) if record.raw and record.raw != [record.text] else ""
+        raw = raw_entry(record, source_key)
         for index, text in enumerate(parts):
             metadata: dict[str, str | int | float] = {
                 "source_id": source_id,
@@ -88,6 +88,17 @@ class Chunker:
                 metadata["title"] = record.title[:300]
             metadata.update(record.fields)
             if raw:
-                metadata[RAW_KEY] = raw
-            yield Chunk(chunk_id(source_key, record.locator, index, text, record.fields, raw),
-                        text, metadata)
+                metadata[RAW_REF_KEY] = raw[0]
+            yield Chunk(chunk_id(source_key, record.locator, index, text, record.fields,
+                                 raw[0] if raw else ""), text, metadata, raw)
+
+
+def raw_entry(record: EvidenceRecord, source_key: str) -> tuple[str, str] | None:
+    """The record's raw texts as stored once for all its chunks: ``(reference, encoded)``,
+    the reference a digest of the file, the place and the texts; None when the record's
+    text is its own raw text."""
+    if not record.raw or record.raw == [record.text]:
+        return None
+    encoded = encode_raw(record.raw)
+    return raw_ref(source_key, record.locator, encoded), encoded
+

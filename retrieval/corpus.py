@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from agent.base.quotes import raw_texts
+from agent.base.quotes import RAW_KEY, RAW_REF_KEY, raw_texts
 from retrieval.store import EvidenceStore
 
 PAGE = 5000
@@ -73,16 +73,26 @@ class Corpus:
 
 
 def iter_chunks(store: EvidenceStore, with_vectors: bool = False) -> Iterator[EvidenceChunk]:
+    """Every chunk, page by page; a chunk's raw texts (stored once per record) are read
+    once and shared by all the record's chunks (metadata ``raw``)."""
     include = ["documents", "metadatas"] + (["embeddings"] if with_vectors else [])
+    raws: dict[str, list[str]] = {}
     offset = 0
     while True:
         got = store.chunks.get(include=include, limit=PAGE, offset=offset)
         ids = got["ids"]
         if not ids:
             return
+        metas = [dict(m or {}) for m in got["metadatas"]]
+        wanted = {str(m[RAW_REF_KEY]) for m in metas if m.get(RAW_REF_KEY)} - raws.keys()
+        if wanted:
+            raws.update(store.raw_texts(sorted(wanted)))
         vectors = got.get("embeddings") if with_vectors else None
         for i, chunk_id in enumerate(ids):
             vector = np.asarray(vectors[i], dtype=np.float32) if vectors is not None else None
-            yield EvidenceChunk(chunk_id, got["documents"][i], dict(got["metadatas"][i] or {}),
-                                vector)
+            meta = metas[i]
+            texts = raws.get(str(meta.get(RAW_REF_KEY, "")))
+            if texts is not None:
+                meta[RAW_KEY] = texts
+            yield EvidenceChunk(chunk_id, got["documents"][i], meta, vector)
         offset += len(ids)

@@ -40,6 +40,12 @@ from retrieval.textio import file_sha256
 
 log = logging.getLogger(__name__)
 
+# A record (one row's text, one note, one ticket, one turn) longer than this is refused,
+# named with its file and row: beyond it a record is a dump (a log, a pasted export), not
+# something a person said, and its chunks would crowd out every other source.
+MAX_RECORD_MB = 5.0
+RAW_MARK = "raw:"  # marks a raw-text entry among the ids an ingest wrote (for a roll-back)
+
 
 @dataclass
 class FileResult:
@@ -207,8 +213,10 @@ def _batches(chunks: Iterator[Chunk], size: int) -> Iterator[list[Chunk]]:
 class Ingestor:
     def __init__(self, store: EvidenceStore, embedder: Embedder, chunker: Chunker | None = None,
                  batch_size: int = 512, progress: Progress | None = None,
-                 mappings: MappingStore | None = None) -> None:
+                 mappings: MappingStore | None = None,
+                 max_record_mb: float = MAX_RECORD_MB) -> None:
         self.store = store
+        self.max_record_chars = int(max_record_mb * 1_000_000)
         self.mappings = mappings
         self.embedder = embedder
         self.chunker = chunker or Chunker(embedder.count_tokens, max_tokens=embedder.max_tokens - 6)
@@ -277,6 +285,7 @@ class Ingestor:
     def _write(self, key: str, digest: str, parsed: ParsedSource, previous: SourceEntry | None,
                result: FileResult, written: list[str]) -> None:
         old_ids = self.store.chunk_ids(key) if previous else set()
+        old_raws = self.store.raw_ids(key) if previous else set()
         reusable = VectorCache()
         if old_ids:
             for text, vector in self.store.vectors_by_text(key).items():
@@ -284,14 +293,28 @@ class Ingestor:
         self.store.put_source(SourceEntry(key, digest, "pending", parsed.kind.value))
         source_file = Path(key).name
         seen: set[str] = set()
+        seen_raws: set[str] = set()
 
         def chunk_stream() -> Iterator[Chunk]:
             for record in parsed.records:
+                size = len(record.text) + sum(map(len, record.raw))
+                if size > self.max_record_chars:
+                    parsed.problems.append(RowProblem(
+                        str(parsed.path), record.locator,
+                        f"{size / 1e6:.1f} MB of text in one record, over the limit of "
+                        f"{self.max_record_chars / 1e6:g} MB (ICP_MAX_RECORD_MB); skipped"))
+                    continue
                 result.records += 1
                 self.progress.records_done(1)
                 yield from self.chunker.chunks(record, key, source_file)
 
         for batch in _batches(chunk_stream(), self.batch_size):
+            raws = {c.raw[0]: c.raw[1] for c in batch if c.raw and c.raw[0] not in seen_raws}
+            seen_raws.update(raws)
+            fresh_raws = [(ref, text) for ref, text in raws.items() if ref not in old_raws]
+            if fresh_raws:
+                written.extend(RAW_MARK + ref for ref, _ in fresh_raws)
+                self.store.put_raws(key, fresh_raws)
             fresh = [c for c in batch if c.id not in old_ids and c.id not in seen]
             kept = sum(1 for c in batch if c.id in old_ids and c.id not in seen)
             seen.update(c.id for c in batch)
@@ -304,10 +327,14 @@ class Ingestor:
                               [c.metadata for c in fresh], vectors)
             result.chunks_added += len(fresh)
         if result.records == 0:
-            skipped = f" ({len(parsed.problems)} rows skipped)" if parsed.problems else ""
+            skipped = f" ({len(parsed.problems)} rows skipped" + (
+                f": row {parsed.problems[0].row}, {parsed.problems[0].message}"
+                if len(parsed.problems) == 1 else "") + ")" \
+                if parsed.problems else ""
             raise IngestError(str(parsed.path), f"no evidence found in the file{skipped}")
         stale = old_ids - seen
         self.store.delete(sorted(stale))
+        self.store.delete_raws(sorted(old_raws - seen_raws))
         result.chunks_removed = len(stale)
         self.store.put_source(SourceEntry(
             key, digest, "ok", parsed.kind.value, records=result.records, chunks=len(seen),
@@ -323,7 +350,8 @@ class Ingestor:
         return [cache.require(t) for t in texts]
 
     def _roll_back(self, key: str, previous: SourceEntry | None, written: list[str]) -> None:
-        self.store.delete(written)
+        self.store.delete([w for w in written if not w.startswith(RAW_MARK)])
+        self.store.delete_raws([w[len(RAW_MARK):] for w in written if w.startswith(RAW_MARK)])
         if previous:
             self.store.put_source(previous)
         else:

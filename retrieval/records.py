@@ -44,11 +44,17 @@ class EvidenceRecord:
 
 @dataclass
 class Chunk:
-    """What is embedded and stored: text plus flat metadata (Chroma accepts scalars only)."""
+    """What is embedded and stored: text plus flat metadata (Chroma accepts scalars only).
+
+    ``raw`` is the record's ``(reference, encoded raw texts)``, one tuple shared by all of
+    the record's chunks and stored once (metadata ``raw_ref`` names it); None when the
+    text is its own raw text.
+    """
 
     id: str
     text: str
     metadata: dict[str, str | int | float]
+    raw: tuple[str, str] | None = None
 
 
 @dataclass

@@ -1,11 +1,15 @@
 """The vector store seam: Chroma, embedded (``PersistentClient``) or a server (``HttpClient``).
 
-Two collections live side by side:
+Three collections live side by side:
 
 - ``<name>`` holds the evidence chunks (cosine space) and records, in its metadata, the
   embedding model that made its vectors; opening it with another model is refused.
 - ``<name>-sources`` holds one entry per ingested file (content hash, status, counts). It
   is the ledger that makes ingestion idempotent and lets an interrupted ingest be undone.
+- ``<name>-raw`` holds each record's raw texts (what quotes are cut from) **once**, keyed by
+  the reference its chunks carry (metadata ``raw_ref``): storage grows with the input, not
+  with its square. The texts sit in metadata, not in documents, which Chroma indexes for
+  full-text search (4x the bytes and 10x the time for texts nobody searches).
 
 An embedded store is guarded by a lock file so two processes never write it at once.
 """
@@ -26,11 +30,13 @@ from filelock import FileLock, Timeout
 
 from agent.base import workspace as paths
 from agent.base.errors import ModelMismatchError, StoreBusyError, StoreError
-from agent.base.quotes import RAW_KEY
+from agent.base.quotes import RAW_KEY, RAW_REF_KEY, decode_raw, raw_ref
 
 log = logging.getLogger(__name__)
 
 WRITE_BATCH = 1000
+RAW_LAYOUT = "once"  # chunk collection metadata: raw texts live in <name>-raw, once per record
+RAW_BATCH = 64  # raw texts can be megabytes each: write and read them a few at a time
 _DUMMY = [1.0]  # the ledger needs no vectors; Chroma wants one anyway
 
 
@@ -56,7 +62,7 @@ class Hit:
     metadata: dict[str, Any]
 
     def as_dict(self) -> dict[str, Any]:
-        meta = {k: v for k, v in self.metadata.items() if k != RAW_KEY}
+        meta = {k: v for k, v in self.metadata.items() if k not in (RAW_KEY, RAW_REF_KEY)}
         return {"id": self.id, "score": round(self.score, 4), "text": self.text, **meta}
 
 
@@ -96,6 +102,11 @@ class EvidenceStore:
         self.sources = client.get_or_create_collection(
             f"{name}-sources", embedding_function=None, metadata={"role": "ledger"}
         )
+        self.raws = client.get_or_create_collection(
+            f"{name}-raw", embedding_function=None, metadata={"role": "raw texts"}
+        )
+        if (self.chunks.metadata or {}).get("raw_layout") != RAW_LAYOUT:
+            self._store_raw_texts_once()
 
     @classmethod
     def open(cls, home: Path, name: str, model_id: str,
@@ -107,7 +118,8 @@ class EvidenceStore:
     def _open_chunks(self) -> Any:
         collection = self.client.get_or_create_collection(
             self.name, embedding_function=None,
-            metadata={"hnsw:space": "cosine", "embedding_model": self.model_id},
+            metadata={"hnsw:space": "cosine", "embedding_model": self.model_id,
+                      "raw_layout": RAW_LAYOUT},
         )
         recorded = (collection.metadata or {}).get("embedding_model")
         if recorded != self.model_id:
@@ -118,6 +130,41 @@ class EvidenceStore:
                 "another --collection, "
                 "or a fresh --home.", recorded or "")
         return collection
+
+    def _store_raw_texts_once(self) -> None:
+        """Migration: a store written before raw texts were kept once per record holds a
+        copy of its record's raw texts in every chunk (metadata ``raw``). Each record's
+        texts move to ``<name>-raw`` and its chunks keep a reference; ids stay as they are."""
+        with self.write_lock(timeout=60):
+            offset, moved = 0, 0
+            while True:
+                got = self.chunks.get(include=["metadatas"], limit=WRITE_BATCH, offset=offset)
+                if not got["ids"]:
+                    break
+                ids: list[str] = []
+                metas: list[dict[str, Any]] = []
+                raws: dict[str, dict[str, str]] = {}
+                for chunk_id, meta in zip(got["ids"], got["metadatas"], strict=True):
+                    stored = (meta or {}).get(RAW_KEY)
+                    if not isinstance(stored, str) or not stored:
+                        continue
+                    key = str(meta.get("source_key", ""))
+                    ref = raw_ref(key, str(meta.get("locator", "")), stored)
+                    raws.setdefault(key, {})[ref] = stored
+                    ids.append(chunk_id)
+                    metas.append({RAW_KEY: None, RAW_REF_KEY: ref})
+                for key, entries in raws.items():
+                    self.put_raws(key, list(entries.items()))
+                if ids:
+                    self.chunks.update(ids=ids, metadatas=metas)
+                    moved += len(ids)
+                offset += len(got["ids"])
+            recorded = dict(self.chunks.metadata or {})
+            recorded.pop("hnsw:space", None)  # set at creation; modify() may not change it
+            self.chunks.modify(metadata={**recorded, "raw_layout": RAW_LAYOUT})
+        if moved:
+            log.warning("moved the raw texts of %d chunks in %s to one entry per record",
+                        moved, self.where)
 
     # -- locking ---------------------------------------------------------------------------
 
@@ -166,6 +213,7 @@ class EvidenceStore:
         pending = self.sources.get(where={"status": "pending"}, include=[])["ids"]
         for key in pending:
             self.chunks.delete(where={"source_key": key})
+            self.raws.delete(where={"source_key": key})
             self.drop_source(key)
             log.warning("the ingest of %s was interrupted; its partial chunks were removed, "
                         "ingest it again", key)
@@ -196,6 +244,42 @@ class EvidenceStore:
         ids = list(ids)
         for start in range(0, len(ids), WRITE_BATCH):
             self.chunks.delete(ids=ids[start:start + WRITE_BATCH])
+
+    # -- raw texts (one entry per record) ---------------------------------------------------
+
+    def raw_ids(self, key: str) -> set[str]:
+        return set(self.raws.get(where={"source_key": key}, include=[])["ids"])
+
+    def put_raws(self, key: str, raws: Sequence[tuple[str, str]]) -> None:
+        """Store ``(ref, encoded raw texts)`` pairs of one file."""
+        for start in range(0, len(raws), RAW_BATCH):
+            part = raws[start:start + RAW_BATCH]
+            self.raws.upsert(ids=[ref for ref, _ in part], embeddings=[_DUMMY] * len(part),
+                             metadatas=[{"source_key": key, RAW_KEY: text} for _, text in part])
+
+    def delete_raws(self, refs: Sequence[str]) -> None:
+        refs = list(refs)
+        for start in range(0, len(refs), RAW_BATCH):
+            self.raws.delete(ids=refs[start:start + RAW_BATCH])
+
+    def raw_texts(self, refs: Sequence[str] | None = None) -> dict[str, list[str]]:
+        """Raw texts by reference: those of ``refs``, or every record's (page by page)."""
+        out: dict[str, list[str]] = {}
+        offset = 0
+        while True:
+            if refs is None:
+                got = self.raws.get(include=["metadatas"], limit=RAW_BATCH, offset=offset)
+            else:
+                wanted = list(refs)[offset:offset + RAW_BATCH]
+                got = self.raws.get(ids=wanted, include=["metadatas"]) if wanted else \
+                    {"ids": [], "metadatas": []}
+            if not got["ids"]:
+                return out
+            for ref, meta in zip(got["ids"], got["metadatas"], strict=True):
+                texts = decode_raw(str((meta or {}).get(RAW_KEY, "")))
+                if texts is not None:
+                    out[ref] = texts
+            offset += RAW_BATCH if refs is not None else len(got["ids"])
 
     def count(self) -> int:
         return int(self.chunks.count())

@@ -1,7 +1,8 @@
 """The one rule for quotes: a quote is verbatim in its raw source.
 
 The source of a quote is the raw text of the cell, turn or file it came from, as read,
-before any cleaning: every chunk keeps it (metadata ``raw``, :func:`raw_texts`), cleaning
+before any cleaning: it is stored once per record and every chunk refers to it (metadata
+``raw_ref``; the corpus puts the texts themselves under ``raw``, :func:`raw_texts`), cleaning
 may drop markup for embedding and mining, and every quote shown is cut from the raw text
 by :meth:`RawSource.cut` (the cleaned sentence when the raw text holds it, else its
 longest stretch of whole words that the raw text holds).
@@ -16,15 +17,18 @@ and the eval graders.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import unicodedata
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 MIN_QUOTE_CHARS = 3  # shorter "quotes" ("a", "ok") are found anywhere and prove nothing
 MIN_CUT_WORDS = 4  # a stretch cut from a sentence keeps this many words and half of them
-RAW_KEY = "raw"  # chunk metadata: the JSON list of the raw texts the chunk was made from
+RAW_KEY = "raw"  # the raw texts a chunk was made from (a JSON list as stored, or the list)
+RAW_REF_KEY = "raw_ref"  # chunk metadata: the stored record-level entry holding them
 _SPACE = re.compile(r"\s+")
 _MARKS = "\"“”„'‘’« »"
 
@@ -49,22 +53,59 @@ def _found(quote: str, flat_source: str) -> bool:
 
 
 def raw_texts(text: str, meta: Mapping[str, Any]) -> list[str]:
-    """The raw texts a chunk was made from (its cells or turn as read); a chunk stored
-    before raw texts were kept is its own source."""
+    """The raw texts a chunk was made from (its cells or turn as read): the list the corpus
+    resolved from the record's stored entry, or a JSON list (chunks stored before records
+    kept theirs once); a chunk with none is its own source."""
     stored = meta.get(RAW_KEY)
+    if isinstance(stored, list):
+        return stored
     if isinstance(stored, str) and stored:
-        try:
-            texts = json.loads(stored)
-        except ValueError:
-            texts = None
-        if isinstance(texts, list) and all(isinstance(t, str) for t in texts):
+        texts = decode_raw(stored)
+        if texts is not None:
             return texts
     return [text]
 
 
 def encode_raw(texts: Sequence[str]) -> str:
-    """Raw texts as stored in chunk metadata (Chroma holds scalars only)."""
+    """Raw texts as stored (Chroma holds scalars only)."""
     return json.dumps([t for t in texts if t], ensure_ascii=False)
+
+
+def raw_ref(source_key: str, locator: str, encoded: str) -> str:
+    """The reference of a record's stored raw texts: a digest of the file, the place and
+    the texts (so a changed text is a new entry, and its chunks new chunks)."""
+    return hashlib.sha256("\x1f".join((source_key, locator, encoded)).encode("utf-8")
+                          ).hexdigest()[:32]
+
+
+def decode_raw(stored: str) -> list[str] | None:
+    """The raw texts of :func:`encode_raw`; None for anything else."""
+    try:
+        texts = json.loads(stored)
+    except ValueError:
+        return None
+    if isinstance(texts, list) and all(isinstance(t, str) for t in texts):
+        return texts
+    return None
+
+
+_FLAT_MEMO: OrderedDict[int, tuple[Sequence[str], list[str]]] = OrderedDict()
+_FLAT_MEMO_SIZE = 256
+
+
+def flat_all(texts: Sequence[str]) -> list[str]:
+    """Each of ``texts`` flattened; the chunks of one record share one list of raw texts,
+    so it is flattened once for all of them (remembered by identity, the list held)."""
+    hit = _FLAT_MEMO.get(id(texts))
+    if hit is not None and hit[0] is texts:
+        _FLAT_MEMO.move_to_end(id(texts))
+        return hit[1]
+    flattened = [flat(t) for t in texts]
+    if sum(map(len, texts)) > 4096:  # small texts are cheaper to flatten than to remember
+        _FLAT_MEMO[id(texts)] = (texts, flattened)
+        if len(_FLAT_MEMO) > _FLAT_MEMO_SIZE:
+            _FLAT_MEMO.popitem(last=False)
+    return flattened
 
 
 def _bounded(quote: str, flat_source: str) -> bool:
@@ -102,7 +143,7 @@ class QuoteIndex:
 
     def __init__(self, sources: Iterable[tuple[str, str | Sequence[str]]]) -> None:
         self.flat: dict[str, list[str]] = {
-            key: [flat(t) for t in ([texts] if isinstance(texts, str) else texts)]
+            key: [flat(texts)] if isinstance(texts, str) else flat_all(texts)
             for key, texts in sources}
 
     def holds(self, key: str, quote: str) -> bool:
@@ -129,7 +170,7 @@ class RawSource:
         verbatim there, else its longest stretch of whole words that is (at least
         ``MIN_CUT_WORDS`` and half of them); None when no such stretch exists."""
         if self._flat is None:
-            self._flat = [flat(r) for r in self.raws]
+            self._flat = flat_all(self.raws)
         return _cut(sentence, self._flat)
 
 

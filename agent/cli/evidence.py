@@ -108,7 +108,8 @@ def ingest(
     store = settings.store(embedder)
     out = err_console if as_json else console
     with IngestBar(out) as bar:
-        summary = Ingestor(store, embedder, progress=bar, mappings=settings.mappings()
+        summary = Ingestor(store, embedder, progress=bar, mappings=settings.mappings(),
+                           max_record_mb=settings.max_record_mb
                            ).ingest(paths, kind.kind(), mapping)
     if as_json:
         typer.echo(json.dumps(summary.as_dict(), indent=2, ensure_ascii=False))
