@@ -19,7 +19,7 @@ def _row() -> EnrichedRow:
         country="United States", technologies=["Salesforce", "HubSpot"],
         signals=[SignalCell(kind="trigger", value="Funding round", url="https://a/x")],
         fit_score=82, fit_tier="A", fit_confidence=0.75,
-        fit_reasons=["+37 points employees: 200-999", "industry is software"],
+        fit_reasons=["✓ employees: 200-999 (+37)", "industry is software"],
         evidence_urls=["https://acme.example/", "https://acme.example/about"])
 
 
@@ -28,7 +28,7 @@ def test_cells_are_the_design_columns_and_read_back_as_the_same_row() -> None:
     cells = row.cells()
     assert COLUMNS[:3] == ["domain", "fetch_status", "industry"] and len(cells) == 13
     assert cells[5:11] == ["Salesforce; HubSpot", "trigger: Funding round", "82", "A", "0.75",
-                           "+37 points employees: 200-999 | industry is software"]
+                           "✓ employees: 200-999 (+37) | industry is software"]
     back = EnrichedRow.from_cells(cells)
     assert back.model_dump(exclude={"signals"}) == row.model_dump(exclude={"signals"})
     assert [(s.kind, s.value) for s in back.signals] == [("trigger", "Funding round")]

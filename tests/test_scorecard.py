@@ -11,7 +11,7 @@ import pytest
 
 from agent.enrich.prospect import Fact, Prospect
 from agent.fit.rows import classify_row
-from agent.fit.score import Thresholds, classify
+from agent.fit.score import Thresholds, classify, points_of
 from agent.icp.criteria import learn
 from agent.icp.model import ICPDocument
 from agent.validate.run import backtest
@@ -76,12 +76,7 @@ def test_a_significantly_worse_value_gets_negative_points(funnel_icp: ICPDocumen
 
 
 def reason_points(reasons: list[str]) -> int:
-    total = 0
-    for reason in reasons:
-        head = reason.split(" ", 1)[0]
-        if head[:1] in "+-" and head[1:].isdigit():
-            total += int(head)
-    return total
+    return sum(points_of(r) for r in reasons)
 
 
 def test_reasons_points_add_up_for_deals_rows_and_sites(funnel_icp: ICPDocument) -> None:
@@ -201,5 +196,5 @@ def test_a_users_rule_adds_points_to_a_scorecard(funnel_icp: ICPDocument) -> Non
     fit = classify_row({"attr:Lead Source": "web", "industry": "fintech"}, new)
     before = classify_row({"attr:Lead Source": "web", "industry": "fintech"}, funnel_icp)
     assert fit.points == (before.points or 0) + 20
-    assert any(r.startswith("+20 ") for r in fit.reasons)
+    assert any(r.startswith("✓ ") and " (+20)" in r for r in fit.reasons)
     assert reason_points(fit.reasons) == fit.points

@@ -27,11 +27,13 @@ def plan(
     ctx: typer.Context,
     scored: Annotated[Path, typer.Argument(help="The output of `icp score` or `icp enrich`.")],
     target: Annotated[Target, typer.Option("--target", help="hubspot | salesforce")],
-    crm_export: Annotated[Path, typer.Option(
-        "--crm-export", help="Your CRM's current export of companies (HubSpot) or accounts "
-        "(Salesforce), with their website or domain.")],
     output: Annotated[Path, typer.Option("-o", "--output", help="A new folder for the "
                                          "bundle (never overwritten).")],
+    crm_export: Annotated[Path | None, typer.Option(
+        "--crm-export", help="Your CRM's current export of companies (HubSpot) or accounts "
+        "(Salesforce), with their website or domain. Without it, or with a header-only "
+        "export (a new portal or org), the CRM is taken as empty: every keyed row a "
+        "create.")] = None,
     icp: Annotated[Path | None, typer.Option("--icp", help="The ICP the list was scored "
                                              "with (default: the newest in the workspace)")
                    ] = None,
@@ -48,10 +50,13 @@ def plan(
                          icp_version(settings.workspace(), icp), policy_file)
     files, counts = result.files, result.counts
     if as_json:
-        typer.echo(json.dumps({"bundle": str(output), "files": files, "counts": counts}))
+        typer.echo(json.dumps({"bundle": str(output), "files": files, "counts": counts,
+                               "empty_crm": result.empty_crm}))
         return
     console.print(f"[bold]{target} load plan[/] → {escape(str(output))} (a dry run: nothing "
                   "was written to the CRM)")
+    if result.empty_crm:
+        console.print("   planned against an empty CRM: every row with a key is a create")
     console.print("   " + " · ".join(f"{a} {n}" for a, n in counts.items()))
     console.print("   files: " + ", ".join(files))
     console.print(f"   review plan.md, import the CSV, then: icp crm verify {escape(str(output))}"

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from agent.base.cells import safe_cells
 from agent.base.errors import CrmError
 from agent.crm.plan import PLAN_COLUMNS, WRITES, FieldChange, Plan, make_plan
 from agent.crm.policy import Policy, Written, policy_path
@@ -20,9 +21,10 @@ from agent.crm.targets import SALESFORCE_KEY, TIERS, Target, fields_of, key_fiel
 
 
 def _csv(rows: list[list[str]]) -> str:
+    """A bundle file: every cell through the one spreadsheet rule (:mod:`agent.base.cells`)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerows(rows)
+    writer.writerows(safe_cells(row) for row in rows)
     return buffer.getvalue()
 
 
@@ -84,6 +86,8 @@ def _plan_md(plan: Plan, files: list[str]) -> str:
     lines = [f"# CRM load plan ({plan.target})", "",
              f"_Planned {plan.created_at}; ICP {plan.icp_version or '(not named)'}. A dry "
              "run: nothing has been written to the CRM._", "",
+             *(["Planned against an empty CRM (no export given, or one with no records): "
+                "every row with a key is a create.", ""] if plan.empty_crm else []),
              "| action | rows |", "|---|---:|", *(f"| {a} | {n} |" for a, n in counts.items()),
              "", "Files: " + ", ".join(f"`{f}`" for f in files), ""]
     field_counts = Counter((c.api, c.rule) for r in plan.rows for c in r.changes
@@ -138,7 +142,8 @@ def write_bundle(plan: Plan, folder: Path, policy: Policy, sources: dict[str, st
     files["policy.yaml"] = policy.path.read_text(encoding="utf-8") if policy.path else ""
     files["bundle.json"] = json.dumps({"target": plan.target, "created_at": plan.created_at,
                                        "icp_version": plan.icp_version, "counts":
-                                       plan.counts(), **sources}, indent=2)
+                                       plan.counts(), "empty_crm": plan.empty_crm,
+                                       **sources}, indent=2)
     for name, text in files.items():
         with (staging / name).open("w", encoding="utf-8", newline="") as fh:
             fh.write(text)
@@ -175,6 +180,7 @@ class BundleResult:
     folder: Path
     files: list[str]
     counts: dict[str, int]
+    empty_crm: bool = False
 
 
 def plan_bundle(home: Path, scored: Path, target: Target, export: Path | None, output: Path,
@@ -186,7 +192,7 @@ def plan_bundle(home: Path, scored: Path, target: Target, export: Path | None, o
     files = write_bundle(plan, output, policy, {
         "scored": str(scored.resolve()), "export": str(export.resolve()) if export else ""})
     remember(plan, written)
-    return BundleResult(output, files, plan.counts())
+    return BundleResult(output, files, plan.counts(), plan.empty_crm)
 
 
 def zip_bundle(folder: Path) -> Path:

@@ -29,7 +29,7 @@ from agent.crm.targets import (
 )
 from retrieval.records import RowProblem
 from retrieval.tables.aliases import normalise_header
-from retrieval.tables.rows import iter_rows
+from retrieval.tables.rows import iter_rows, open_table
 from retrieval.tables.values import parse_headcount, parse_number
 
 Action = Literal["create", "update", "no change", "conflict", "no key", "duplicate key"]
@@ -78,6 +78,7 @@ class Plan:
     export_duplicates: dict[str, list[int]]
     icp_version: str
     created_at: str
+    empty_crm: bool = False  # no export, or one with no records: every keyed row a create
 
     def counts(self) -> dict[str, int]:
         tally = Counter(r.action for r in self.rows)
@@ -93,7 +94,18 @@ def read_table(path: Path, what: str) -> tuple[list[str], list[tuple[int, dict[s
     except OSError as exc:
         raise CrmError(f"{what}: cannot read ({exc.strerror})", str(path)) from None
     headers = list(dict.fromkeys(k for _, r in rows for k in r))
+    if not rows and path.suffix.lower() in (".csv", ".tsv", ".txt", ".xlsx", ".xlsm"):
+        headers = header_only(path)  # a new portal's export: the header and no row
     return headers, rows
+
+
+def header_only(path: Path) -> list[str]:
+    """The header of a table with no rows (empty for a file with no header either)."""
+    try:
+        with open_table(path) as table:
+            return [h for h in table.header if h]
+    except IngestError:  # an empty file: no header to read
+        return []
 
 
 def same_value(a: str, b: str) -> bool:
@@ -181,7 +193,7 @@ def make_plan(scored: Path, target: Target, export: Path | None, policy: Policy,
         raise CrmError(f"this looks like a {other} export, not {target} (headers "
                        f"{', '.join(e_headers[:6])}); pass --target {other}", str(export))
     s_key = key_column(s_headers, scored, "the scored list")
-    e_key = key_column(e_headers, export, "the CRM export") if export else ""
+    e_key = key_column(e_headers, export, "the CRM export") if export and e_rows else ""
     fields = fields_of(target)
     columns = {f.api: column_for(e_headers, f) for f in fields}
     if target == "salesforce":
@@ -240,4 +252,4 @@ def make_plan(scored: Path, target: Target, export: Path | None, policy: Policy,
                           else "update" if rules & {*WRITES, "clear"} else "no change")
         plans.append(RowPlan(number, key, name, action, changes=changes,
                              import_key=import_key))
-    return Plan(target, plans, export_dups, icp_version, created)
+    return Plan(target, plans, export_dups, icp_version, created, empty_crm=not e_rows)

@@ -16,6 +16,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from agent.base.cells import safe_cells
 from agent.base.errors import BatchError
 from agent.enrich.status import FetchStatus
 from agent.fit.score import Tier
@@ -98,8 +99,9 @@ class EnrichedRow(BaseModel):
         return None if value == "" else value
 
     def cells(self) -> list[str]:
-        """The columns, in order, as CRM-importable strings."""
-        return [
+        """The columns, in order, as CRM-importable strings that no spreadsheet runs as a
+        formula (:mod:`agent.base.cells`)."""
+        return safe_cells([
             self.domain, self.fetch_status, self.industry, self.employee_range, self.country,
             ITEM_SEPARATOR.join(self.technologies),
             ITEM_SEPARATOR.join(s.cell() for s in self.signals),
@@ -107,7 +109,7 @@ class EnrichedRow(BaseModel):
             "" if self.fit_confidence is None else str(self.fit_confidence),
             REASON_SEPARATOR.join(self.fit_reasons), URL_SEPARATOR.join(self.evidence_urls),
             self.error,
-        ]
+        ])
 
     @classmethod
     def from_cells(cls, cells: Sequence[str]) -> EnrichedRow:

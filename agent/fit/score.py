@@ -196,6 +196,12 @@ def _size_in_band(criterion: Criterion, name: str, p: Prospect) -> Verdict:
                        reason=f"size '{p.employees.value}' is not a number")
     band = Band.from_edges(criterion.values[0], criterion.band or [None, None])
     hit = band.holds(float(number.group(0)))
+    if criterion.kind == "exclusion":
+        return Verdict(criterion=name, kind="exclusion", result="excluded" if hit else "match",
+                       reason=f"{number.group(0)} employees" + (
+                           ": excluded segment" if hit else
+                           f" is not the excluded {criterion.values[0]}"),
+                       url=p.employees.url, quote=p.employees.quote)
     return Verdict(criterion=name, kind=criterion.kind, result="match" if hit else "mismatch",
                    reason=f"{number.group(0)} employees" + ("" if hit else
                                                            f", not {criterion.values[0]}"),
@@ -300,11 +306,21 @@ class Scorer:
 
 
 def reason_line(v: Verdict) -> str:
+    """One reason: ``✓``/``✗`` and what was judged, then the points it adds (``(+64)``);
+    a reason never starts with a sign (a spreadsheet would run it as a formula)."""
     symbol = "✓" if v.result == "match" else "✗"
-    if v.points and v.result == "match":
-        symbol = f"{v.points:+d}"
-    return (f"{symbol} {v.reason}" + (f" [{v.source}]" if v.source else "")
+    points = f" ({v.points:+d})" if v.points and v.result == "match" else ""
+    return (f"{symbol} {v.reason}{points}" + (f" [{v.source}]" if v.source else "")
             + (f" (conflict: {v.conflict})" if v.conflict else ""))
+
+
+REASON_POINTS = re.compile(r"^✓ .*? \(([+-]\d+)\)(?: \[|$| \(conflict)")
+
+
+def points_of(reason: str) -> int:
+    """The points a reason line adds (0 for a line that adds none)."""
+    found = REASON_POINTS.match(reason)
+    return int(found.group(1)) if found else 0
 
 
 def reasons_of(scored: Scored, verdicts: list[Verdict], exclusions: list[Verdict],
