@@ -12,10 +12,11 @@ from typer.testing import CliRunner
 
 from agent.base.errors import RevisionError
 from agent.chat.agent import ChatAgent, Delta, Done, StepEvent, open_agent
-from agent.chat.revise import Revision, apply, size_bands_above, size_bands_below
+from agent.chat.revise import Revision, apply, size_above, size_below
 from agent.chat.router import OFFLINE_HELP, route
 from agent.cli import app
 from agent.demo.sites import SiteServer
+from agent.fit.rows import classify_row
 from agent.icp import versions
 from agent.llm.calllog import CallLog
 from agent.llm.scripted import ScriptedModel, ScriptedTurn
@@ -77,11 +78,11 @@ def test_router_picks_the_tool(message: str, tool: str, args: dict[str, object])
 
 @pytest.mark.parametrize(("message", "expected"), [
     ("exclude companies under 50 employees",
-     {"action": "add_exclusion", "attribute": "employees", "values": ["1-49"]}),
+     {"action": "add_exclusion", "attribute": "employees", "values": ["< 50"]}),
     ("Exclude companies with fewer than 200 employees",
-     {"action": "add_exclusion", "attribute": "employees", "values": ["1-49", "50-199"]}),
+     {"action": "add_exclusion", "attribute": "employees", "values": ["< 200"]}),
     ("exclude companies over 4,999 employees",
-     {"action": "add_exclusion", "attribute": "employees", "values": ["5000+"]}),
+     {"action": "add_exclusion", "attribute": "employees", "values": ["> 4,999"]}),
     ("exclude industry retail", {"action": "add_exclusion", "attribute": "industry",
                                  "values": ["retail"]}),
     ("exclude companies using dynamics 365",
@@ -110,10 +111,16 @@ def test_router_says_what_needs_an_llm() -> None:
     assert route("help").reply == OFFLINE_HELP
 
 
-def test_size_bands() -> None:
-    assert size_bands_below(50) == ["1-49"]
-    assert size_bands_below(100) == ["1-49"]  # 50-199 is only partly under 100
-    assert size_bands_above(999) == ["1000-4999", "5000+"]
+def test_a_size_in_words_is_the_band_it_names() -> None:
+    assert size_below(20) == ["< 20"] and size_above(999) == ["> 999"]
+    doc = icp_fixture()
+    new, _ = apply(doc, Revision(action="add_exclusion", attribute="employees",
+                                 values=size_below(20)), "1")
+    rule = new.exclusions[-1]
+    assert rule.band == [None, 20.0]
+    small = classify_row({"employees": 12}, new)
+    big = classify_row({"employees": 20}, new)
+    assert small.excluded and not big.excluded
 
 
 # -- revision logic ----------------------------------------------------------------------
@@ -156,14 +163,14 @@ def test_chat_exclusion_changes_a_prospects_tier(ws_settings: Settings) -> None:
         steps, said = run(agent, "exclude companies under 50 employees")
         assert steps[0].step.ok and "Saved ICP v2" in said
         _, after = run(agent, f"classify {url}")
-    assert "is tier D" in after and "✗ excluded employees: 1-49" in after
+    assert "is tier D" in after and "✗ excluded employees: < 50" in after
     _, why = run(agent, f"why is {url.split('//')[1].split(':')[0]} a D?")
     assert "against ICP v2" in why and "excluded segment" in why
     assert not why.startswith("It is tier")  # the user had it right
     _, wrong = run(agent, f"why is {url.split('//')[1].split(':')[0]} an A?")
     assert wrong.startswith("It is tier D, not A.")
     _, diff = run(agent, "compare v1 and v2")
-    assert "+ exclusions: Exclude companies with 1-49 employees" in diff
+    assert "+ exclusions: Exclude companies with < 50 employees" in diff
 
 
 def test_offline_answers_cite_quotes_with_source_ids(ws_settings: Settings) -> None:
@@ -332,3 +339,37 @@ def test_each_tool_is_declared_once_and_its_examples_route_to_it() -> None:
     with pytest.raises(ValidationError):
         search.model_validate({"query": "x", "k": 30})  # Annotated bound: at most 20
     assert set(TOOLS["revise_icp"].schema.model_fields) >= {"action", "attribute", "values"}
+
+
+# -- every example the offline help offers works on the demo workspace ---------------------
+FOUR_PHRASINGS = ["exclude companies under 20 employees", "why is Northpeak Analytics a B?",
+                  "what are the top pains of lost deals?", "which personas should we target?"]
+
+
+def test_every_help_example_answers_on_the_demo_workspace(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from agent.chat.tools import TOOLS
+
+    home = tmp_path / "demo"
+    monkeypatch.setenv("ICP_EMBEDDINGS", "hash:256")
+    monkeypatch.delenv("ICP_LLM", raising=False)
+    done = CliRunner().invoke(app, ["demo", "--keep", str(home)])
+    assert done.exit_code == 0, done.output
+    export = tmp_path / "export.csv"
+    export.write_text("Account Name,Website\n", encoding="utf-8")
+    settings = Settings(home=home, embeddings="hash:256")
+    examples = [e for tool in TOOLS.values() for e in tool.examples]
+    assert len(examples) >= 18
+    with SiteServer() as server:
+        site = server.urls["northpeak"].rstrip("/").removeprefix("http://")
+        placeholders = {"/path/to/tickets.csv": str(SAMPLE / "tickets"),
+                        "/path/export.csv": str(export), "acme.com": site}
+        agent = open_agent(settings, allow_private=True)
+        for message in examples + FOUR_PHRASINGS:
+            for placeholder, real in placeholders.items():
+                message = message.replace(placeholder, real)
+            steps, answer = run(agent, message)
+            assert steps, f"{message!r} called no tool: {answer[:200]}"
+            assert all(s.step.ok for s in steps), f"{message!r}: {answer[:300]}"
+            assert "Without an LLM I understand" not in answer, message
+            assert "needs an LLM" not in answer, message

@@ -77,6 +77,13 @@ def enriched_output(home: Path, source: Path) -> Path:
     return enriched_dir(home) / f"{source.stem}-enriched.csv"
 
 
+def enriched_lists(home: Path) -> list[Path]:
+    """The enriched lists in the workspace, oldest first: the web UI's and the chat's
+    (``enriched/``) and any ``*.enriched.csv`` at the top (``icp demo`` writes one)."""
+    found = list(enriched_dir(home).glob("*.csv")) + list(home.glob("*.enriched.csv"))
+    return sorted(found, key=lambda p: p.stat().st_mtime)
+
+
 def run_state(output: Path) -> Path:
     """An enrichment run's resumable state, beside its output."""
     return output.with_name(output.name + ".state.sqlite")

@@ -14,7 +14,8 @@ from typing import Literal
 from pydantic import BaseModel, Field, model_validator
 
 from agent.base.errors import RevisionError
-from agent.base.fields import SIZE_BANDS, canonical_name
+from agent.base.fields import canonical_name
+from agent.icp.bands import band_from_label
 from agent.icp.model import Criterion, CriterionKind, ICPDocument
 from agent.icp.scorecard import POINTS_TO_DOUBLE
 from retrieval.mining.models import Evidence
@@ -43,13 +44,14 @@ class Revision(BaseModel):
         return self
 
 
-def size_bands_below(limit: int) -> list[str]:
-    """Employee bands that lie wholly under ``limit`` ("under 50 employees" -> 1-49)."""
-    return [band for low, high, band in SIZE_BANDS if high <= limit]
+def size_below(limit: int) -> list[str]:
+    """The band "under ``limit`` employees" names, as a band label (``< 20``)."""
+    return [f"< {limit:,}"]
 
 
-def size_bands_above(limit: int) -> list[str]:
-    return [band for low, high, band in SIZE_BANDS if low > limit]
+def size_above(limit: int) -> list[str]:
+    """The band "over ``limit`` employees" names (``> 5,000``)."""
+    return [f"> {limit:,}"]
 
 
 def _user_evidence(reason: str, turn: str) -> list[Evidence]:
@@ -124,10 +126,13 @@ def apply(doc: ICPDocument, change: Revision, turn: str) -> tuple[ICPDocument, s
         # learned from deals, and says so in its evidence)
         points = POINTS_TO_DOUBLE if new.scorecard is not None and not exclusion and \
             kind not in ("pain", "trigger", "technographic") else None
+        # a size in words ("under 20 employees": ``< 20``) is the band it names, exactly
+        asked = band_from_label(values[0]) if attribute == "employees" and len(values) == 1 \
+            else None
         criterion = Criterion(attribute=attribute, values=values, kind=kind,
                               statement=_statement(attribute, values, exclusion), support=0,
                               confidence="medium", evidence=_user_evidence(change.reason, turn),
-                              points=points)
+                              points=points, band=asked.edges() if asked else None)
         group = new.exclusions if exclusion else (
             new.triggers if kind == "trigger" else new.criteria)
         if any(c.attribute == attribute and c.values == values for c in group):

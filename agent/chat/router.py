@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from agent.base.fields import canonical_name
-from agent.chat.revise import Revision, parse_number, size_bands_above, size_bands_below
+from agent.chat.revise import Revision, parse_number, size_above, size_below
 from agent.chat.tools import TOOLS
 from agent.icp.model import CriterionKind
 
@@ -50,12 +50,12 @@ def _exclusion(text: str, reason: str) -> Call | None:
     size = re.search(r"(under|below|less than|fewer than|smaller than|<)\s*([\d,]+)\s*"
                      r"(?:employees|people|staff|heads)?", text)
     if size and re.search(r"employee|people|staff|heads|compan|size", text):
-        bands = size_bands_below(parse_number(size.group(2)))
+        bands = size_below(parse_number(size.group(2)))
         return _revise(Revision(action="add_exclusion", attribute="employees",
                                 values=bands, reason=reason))
     size = re.search(r"(over|above|more than|larger than|>)\s*([\d,]+)", text)
     if size and re.search(r"employee|people|staff|compan|size", text):
-        bands = size_bands_above(parse_number(size.group(2)))
+        bands = size_above(parse_number(size.group(2)))
         return _revise(Revision(action="add_exclusion", attribute="employees",
                                 values=bands, reason=reason))
     tech = re.search(r"(?:using|use|run|running|on)\s+([\w .+#-]+?)\s*$", text)
@@ -143,6 +143,9 @@ def route(message: str) -> Routed:
         return Routed([Call("explain_fit", {"prospect": m.group(1).rstrip("?.,"),
                                             "claimed_tier": tier.group(1).upper() if tier
                                             else ""})])
+    if m := re.search(r"(?:why is|why's)\s+(.+?)\s+(?:a|an)\s+([abcd])\W*$", raw, re.I):
+        return Routed([Call("explain_fit", {"prospect": m.group(1).strip("'\" "),
+                                            "claimed_tier": m.group(2).upper()})])
     if m := re.search(r"(?:classify|score|check|enrich|judge|is)\s+" + _DOMAIN, raw, re.I):
         return Routed([Call("classify_prospect", {"prospect": m.group(1).rstrip("?.,")})])
     if re.search(r"\b(does|is|will)\b.*\b(icp|profile)\b.*\b(work|valid|good|accurate|"
@@ -159,10 +162,19 @@ def route(message: str) -> Routed:
         return Routed([Call("draft_icp")])
     if re.search(r"\b(show|current|latest|see|view)\b.*\b(icp|profile)\b|^icp$", text):
         return Routed([Call("show_icp")])
+    if re.search(r"^(?:which|what|who|show|list|see)\b.*\b(?:personas?|buyer roles?)\b|"
+                 r"\bwho (?:should we|to) (?:target|sell to)\b", text):
+        return Routed([Call("show_personas")])
     if re.search(r"\bpain|complain|struggl|problem|frustrat|recurring", text):
         limit = re.search(r"top\s+(\d+)", text)
-        return Routed([Call("list_pain_points",
-                            {"limit": int(limit.group(1)) if limit else 5})])
+        outcome = re.search(r"\b(lost|los(?:e|ing|ers?)|won|win(?:s|ning|ners?)?|churn\w*)\b",
+                            text)
+        said = outcome.group(1) if outcome else ""
+        args: dict[str, Any] = {"limit": int(limit.group(1)) if limit else 5}
+        if said:
+            args["outcome"] = "churned" if said.startswith("churn") else "lost" \
+                if said.startswith("los") else "won"
+        return Routed([Call("list_pain_points", args)])
     if m := re.match(r"(?:search|find|look up|quotes? (?:about|on|for))\s+(?:for\s+)?(.+)$",
                      text) or re.search(r"(?:say|said|says|mention\w*) about\s+(.+)$", text):
         return Routed([Call("search_evidence", {"query": m.group(1)})])

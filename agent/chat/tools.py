@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,7 +19,8 @@ from pydantic import Field
 
 from agent.base import workspace as paths
 from agent.base.atomic import atomic_write
-from agent.base.errors import RevisionError, VersionError
+from agent.base.errors import IcpError, RevisionError, VersionError
+from agent.batch.prospect_csv import NAME_ALIASES
 from agent.chat.proof_tools import ProofTools
 from agent.chat.revise import Revision, apply
 from agent.chat.tools_base import (
@@ -29,7 +31,7 @@ from agent.chat.tools_base import (
     cite,
     declared_tools,
 )
-from agent.fit.enriched_row import read_enriched
+from agent.fit.enriched_row import EnrichedRow, read_enriched
 from agent.icp import versions
 from agent.icp.markdown import render
 from agent.icp.model import ICPDocument
@@ -63,11 +65,40 @@ class ProspectBook:
         atomic_write(self.path, json.dumps(rows, indent=1, ensure_ascii=False))
 
     def find(self, name: str) -> dict[str, Any] | None:
+        """A prospect by its domain or its company name: the classified ones first, then
+        the rows of the enriched lists in the workspace (the demo's, the uploads')."""
         key = name.lower().strip().removeprefix("https://").removeprefix("http://")
         key = key.split("/")[0]
         rows = self.all()
         return rows.get(key) or next(
-            (r for d, r in rows.items() if d.split(":")[0] == key.split(":")[0]), None)
+            (r for d, r in rows.items() if d.split(":")[0] == key.split(":")[0]), None) or \
+            next((r for r in rows.values() if _same_name(r.get("name", ""), name)), None) or \
+            self._in_lists(name)
+
+    def _in_lists(self, name: str) -> dict[str, Any] | None:
+        for path in reversed(paths.enriched_lists(self.path.parent.parent)):  # newest first
+            try:
+                for inputs, row in read_enriched(path):
+                    company = next((v for h, v in inputs.items()
+                                    if h.strip().lower() in NAME_ALIASES), "")
+                    if row.domain and (_same_name(company, name) or _same_name(row.domain,
+                                                                               name)):
+                        return book_row(row, company, path)
+            except (IcpError, OSError, ValueError):
+                continue  # not a list we wrote, or unreadable: look at the next
+        return None
+
+
+def _same_name(a: str, b: str) -> bool:
+    return bool(a.strip()) and a.strip().casefold() == b.strip().casefold()
+
+
+def book_row(row: EnrichedRow, name: str, source: Path | None = None,
+             icp_version: int | str = "") -> dict[str, Any]:
+    """A row of an enriched list as the prospect table keeps it."""
+    return {"input": row.domain, "name": name, **row.model_dump(mode="json"),
+            "fit_confidence": row.fit_confidence or 0.0, "verdicts": [],
+            "icp_version": icp_version, "list": str(source) if source else ""}
 
 
 # The parameters the model fills, with what it reads about each.
@@ -108,21 +139,32 @@ class ChatTools(ProofTools):
             self._mining = (count, mine_store(self.ws).mining)
         return self._mining[1]
 
-    @chat_tool("what are our top pains?")
-    def list_pain_points(self, limit: HowMany = 5) -> ToolResult:
-        """The recurring customer pain points with counts and quotes."""
+    @chat_tool("what are our top pains?", "what are the top pains of lost deals?")
+    def list_pain_points(self, limit: HowMany = 5, outcome: Annotated[
+            Literal["", "won", "lost", "churned"], Field(
+                description="only the pains voiced in deals with this outcome, most voiced "
+                "there first; empty for all")] = "") -> ToolResult:
+        """The recurring customer pain points with counts and quotes (of all deals, or of
+        the won, lost or churned ones)."""
         if self.ws.store.count() == 0:
             return ToolResult("No evidence yet: upload or ingest files first.", ok=False)
-        themes = self.mining().themes[:limit]
+        themes = self.mining().themes
+        if outcome:
+            themes = sorted((t for t in themes if t.by_outcome.get(outcome)),
+                            key=lambda t: -t.by_outcome.get(outcome, 0))
+        themes = themes[:limit]
         if not themes:
-            return ToolResult("No recurring pain point found in the evidence.")
+            return ToolResult("No recurring pain point found in the evidence"
+                              + (f" of {outcome} deals." if outcome else "."))
         lines, cites = [], []
         for i, t in enumerate(themes, 1):
             outcomes = ", ".join(f"{k} {v}" for k, v in t.by_outcome.items())
             lines.append(f"{i}. {t.label}: {t.size} mentions at {t.accounts} accounts "
                          f"({outcomes})")
             cites += cite(t.quotes, 1)
-        return ToolResult("Top recurring pain points:\n" + "\n".join(lines), cites)
+        head = f"Top recurring pain points of {outcome} deals" if outcome else \
+            "Top recurring pain points"
+        return ToolResult(f"{head}:\n" + "\n".join(lines), cites)
 
     @chat_tool("ingest /path/to/tickets.csv")
     def ingest_file(self, path: Annotated[str, Field(
@@ -133,7 +175,8 @@ class ChatTools(ProofTools):
             return ToolResult(f"{target}: no such file or folder", ok=False)
         bar = self.progress() if self.progress else None
         summary = Ingestor(self.ws.store, self.ws.embedder, progress=bar,
-                           mappings=self.ws.settings.mappings()).ingest([target])
+                           mappings=self.ws.settings.mappings(),
+                           max_record_mb=self.ws.settings.max_record_mb).ingest([target])
         self._mining = None
         lines = []
         for f in summary.files:
@@ -187,9 +230,30 @@ class ChatTools(ProofTools):
         lines += [f"Note: {n}" for n in doc.notes[:3]]
         return ToolResult("\n".join(lines), cites)
 
+    @chat_tool("which personas should we target?")
+    def show_personas(self) -> ToolResult:
+        """The buyer personas of the current ICP: each role with its goals, pains and
+        objections, and the evidence behind it."""
+        doc = self.current_icp()
+        if doc is None:
+            return ToolResult("Draft an ICP first: personas come with it.", ok=False)
+        if not doc.personas:
+            return ToolResult(f"ICP v{doc.version} has no personas: the evidence names no "
+                              "roles (speakers in calls, reviewer job titles, a role column).")
+        lines, cites = [f"Personas of ICP v{doc.version}, most voiced first:"], []
+        for p in sorted(doc.personas, key=lambda p: -p.mentions):
+            lines.append(f"- {p.role}: {p.mentions} mentions at {len(p.accounts)} accounts"
+                         + (f" (titles: {', '.join(p.titles[:3])})" if p.titles else ""))
+            for what, items in (("goals", p.goals), ("pains", p.pains),
+                                ("objections", p.objections)):
+                if items:
+                    lines.append(f"  {what}: " + "; ".join(items[:3]))
+            cites += cite(p.evidence, 1)
+        return ToolResult("\n".join(lines), cites)
+
     @chat_tool("exclude companies under 50 employees", "exclude industry retail",
                "exclude companies using Dynamics", "add criterion technology: Snowflake",
-               "remove the country criterion", "change size to 200-999",
+               "remove the retail exclusion", "change size to 200-999",
                "rename persona Revenue operations to RevOps lead")
     def revise_icp(self, change: Revision) -> ToolResult:
         """Revise the newest ICP and save it as a new version: add, remove or adjust a
@@ -273,12 +337,12 @@ class ChatTools(ProofTools):
         except (BatchError, ValueError, OSError) as exc:
             return ToolResult(f"{source.name}: {exc}", ok=False)
         if doc is not None:
-            for _, row in read_enriched(output):
+            for inputs, row in read_enriched(output):
                 if row.domain:
+                    name = next((v for h, v in inputs.items()
+                                 if h.strip().lower() in NAME_ALIASES), "")
                     self.prospects.put({
-                        "input": row.domain, **row.model_dump(mode="json"),
-                        "fit_confidence": row.fit_confidence or 0.0,
-                        "verdicts": [], "icp_version": doc.version,
+                        **book_row(row, name, output, doc.version),
                         "classified_at": datetime.now(UTC).isoformat(timespec="seconds")})
         if doc is None:
             return ToolResult(f"Enriched {summary.rows} rows ({summary.domains} domains) into "
@@ -295,6 +359,10 @@ class ChatTools(ProofTools):
         """Explain the fit verdict of a prospect already classified: each criterion with
         the page quote it was judged on."""
         row = self.prospects.find(prospect)
+        if row is None and not re.search(r"[.:/]", prospect.strip()):
+            return ToolResult(f"No prospect named '{prospect}' in the workspace: classify its "
+                              "website first (e.g. 'classify acme.com') or upload its list.",
+                              ok=False)
         result = self.classify_prospect(prospect) if row is None else \
             self._verdict(row, head=False)
         row = row or self.prospects.find(prospect)
@@ -315,8 +383,7 @@ class ChatTools(ProofTools):
         from agent.crm.bundle import workspace_bundle
         from agent.crm.targets import TARGETS, Target
 
-        lists = sorted(paths.enriched_dir(self.ws.home).glob("*.csv"),
-                       key=lambda p: p.stat().st_mtime)
+        lists = paths.enriched_lists(self.ws.home)
         if not lists:
             return ToolResult("No enriched list yet: upload a prospect list to enrich first.",
                               ok=False)
@@ -336,17 +403,20 @@ class ChatTools(ProofTools):
 
     def _verdict(self, row: dict[str, Any], head: bool) -> ToolResult:
         score = "no score" if row["fit_score"] is None else f"score {row['fit_score']}"
-        lines = [f"{row['domain'] or row['input']} is tier {row['fit_tier']} ({score}, "
-                 f"confidence {row['fit_confidence']:.0%}) against ICP v{row['icp_version']}."]
+        who = f"{row['name']} ({row['domain']})" if row.get("name") else \
+            row["domain"] or row["input"]
+        version = f"ICP v{row['icp_version']}" if row.get("icp_version") else "the ICP"
+        lines = [f"{who} is tier {row['fit_tier']} ({score}, confidence "
+                 f"{row['fit_confidence']:.0%}) against {version}."]
         if row.get("fetch_status") != "ok":
             lines.append(f"The site was {row['fetch_status']}: {row.get('error', '')}")
         cites = []
         for v in row.get("verdicts", []):
             mark = {"match": "✓", "mismatch": "✗", "excluded": "✗ excluded"}.get(v["result"])
-            if v.get("points") and v["result"] == "match":
-                mark = f"{v['points']:+d} points"
+            points = f" ({v['points']:+d})" if v.get("points") and v["result"] == "match" \
+                else ""
             if mark:
-                lines.append(f"{mark} {v['criterion']}: {v['reason']}")
+                lines.append(f"{mark} {v['criterion']}: {v['reason']}{points}")
                 if v.get("quote"):
                     cites.append(Citation(v["url"], v["quote"]))
         if not row.get("verdicts"):

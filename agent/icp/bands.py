@@ -8,6 +8,7 @@ quarter of them. A band is ``[low, high)``; its label shows the edges.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -39,7 +40,14 @@ class Band:
                    float("inf") if high is None else high)
 
 
-def _fmt(x: float) -> str:
+YEARS = (1800, 2100)  # whole numbers all in this range are calendar years
+
+
+def _fmt(x: float, years: bool = False) -> str:
+    """A band edge as a rep reads it: years as years (``2013``), other whole numbers with
+    thousands separators (``1,000``), fractions to two places."""
+    if years:
+        return str(int(x))
     if x == int(x):
         return f"{int(x):,}"
     return f"{x:,.2f}".rstrip("0").rstrip(".")
@@ -77,33 +85,39 @@ def quantile_bands(values: list[float]) -> list[Band]:
 
 
 def bands_at(array: np.ndarray, edges: list[float]) -> list[Band]:
-    """Bands ``[low, high)`` cut at ``edges`` over these values, labelled for a rep (whole
-    numbers as ``4–11``, one value alone as ``0``, the top band as ``≥ 12``)."""
+    """Bands ``[low, high)`` cut at ``edges`` over these values, labelled for a rep by the
+    test each band makes: the first band is open below (``< 1,000``; ``0`` when it holds
+    zero and no negative count is possible), a middle band of whole numbers reads
+    ``1,000–4,999``, the top band ``≥ 5,000``; years read as years (``2009–2012``)."""
     if not array.size:
         return []
     lo, hi = float(array.min()), float(array.max())
     whole = bool(np.all(array == np.round(array)))
+    years = whole and YEARS[0] <= lo and hi <= YEARS[1]
     if whole:
         edges = sorted({float(math.ceil(e)) for e in edges})
     cuts = [e for e in edges if lo < e <= hi]
+
+    def fmt(x: float) -> str:
+        return _fmt(x, years)
+
     if not cuts:
-        return [Band(f"{_fmt(lo)}" if lo == hi else f"{_fmt(lo)}–{_fmt(hi)}", float("-inf"),
+        return [Band(f"{fmt(lo)}" if lo == hi else f"{fmt(lo)}–{fmt(hi)}", float("-inf"),
                      float("inf"))]
     bands = []
     bounds = [lo, *cuts]
     for i, low in enumerate(bounds):
         high = bounds[i + 1] if i + 1 < len(bounds) else float("inf")
         if high == float("inf"):
-            label = f"≥ {_fmt(low)}"
-        elif i == 0 and not (array == low).all() and (array[array < high] == low).all():
-            label = f"{_fmt(low)}"  # a band holding one value
-        elif whole:
-            first = low if i else lo
-            label = _fmt(first) if high - 1 <= first else f"{_fmt(first)}–{_fmt(high - 1)}"
+            label = f"≥ {fmt(low)}"
         elif i == 0:
-            label = f"< {_fmt(high)}"
+            # open below: it holds every value under its upper edge, seen or not
+            label = "0" if whole and lo == 0 and high == 1 else \
+                f"≤ {fmt(high - 1)}" if years else f"< {fmt(high)}"
+        elif whole:
+            label = fmt(low) if high - 1 <= low else f"{fmt(low)}–{fmt(high - 1)}"
         else:
-            label = f"{_fmt(low)} to < {_fmt(high)}"
+            label = f"{fmt(low)} to < {fmt(high)}"
         bands.append(Band(label, low if i else float("-inf"), high))
     return bands
 
@@ -185,6 +199,31 @@ def learned_bands(key: str, values: np.ndarray, won: np.ndarray,
         edges = [e / 1e6 for e in edges]
     return _merge_alike(bands_at(values, edges), values, won, candidates=1,
                         min_deals=min_deals)
+
+
+_LABEL = re.compile(r"^\s*(?:(?P<op><|≤|<=|≥|>=|>)\s*(?P<edge>[\d,.]+)|(?P<low>[\d,.]+)\s*"
+                    r"(?:[–-]\s*(?P<high>[\d,.]+)|(?P<plus>\+)))\s*$")
+
+
+def band_from_label(label: str) -> Band | None:
+    """The band a label as :func:`bands_at` writes it names (``< 20``, ``≥ 5,001``,
+    ``50–199``, ``5000+``), for a band a user asks for in words; None for another text."""
+    found = _LABEL.match(label)
+    if not found:
+        return None
+
+    def number(text: str) -> float:
+        return float(text.replace(",", ""))
+
+    if found["op"]:
+        edge = number(found["edge"])
+        low, high = {"<": (None, edge), "≤": (None, edge + 1), "<=": (None, edge + 1),
+                     ">": (edge + 1, None), "≥": (edge, None), ">=": (edge, None)}[found["op"]]
+    elif found["plus"]:
+        low, high = number(found["low"]), None
+    else:
+        low, high = number(found["low"]), number(found["high"]) + 1
+    return Band.from_edges(label.strip(), [low, high])
 
 
 def band_of(value: float, bands: list[Band], key: str = "") -> Band | None:
