@@ -10,10 +10,19 @@ prospect. The guard's tests do not depend on how many distinct values a column h
 - **values that name the outcome**: frequent values such as "Closed by …", "Converted";
 - **a name that says it is recorded after contact**: the last or latest activity, a
   quality grade, the stage or status;
+- **a certain region** (``agent/icp/leak_tests.py``): a value or a range holding a
+  sizable share of the deals where the outcome is certain although the base rate expects
+  many of the other outcome (a binomial test): a call under a minute, a zero charge-off;
+- **the outcome's own words in its name**: a header sharing a word with the outcome's
+  values sets it aside; one sharing a word with the outcome column's name sets it aside
+  when the data agrees (it is equal to another column where that settles the outcome),
+  else it is kept and marked "confirm it is known before the outcome" (``unsure``);
+- **equal to another column** where that settles the outcome (an amount funded that equals
+  the amount asked);
 - **predicts too well alone**: the column's out-of-fold single-column AUC (5-fold target
   encoding: each deal scored by its value's win rate in the other folds) is almost perfect
-  (``SOLO_AUC``), or far better (``FAR_BETTER``) than every other column together (the same
-  encodings summed as log-odds).
+  (``SOLO_AUC``), or far better (``FAR_BETTER``) than the next best single column or than
+  every other column together (the same encodings summed as log-odds).
 
 The decision is made **once per dataset**, on the training part of the split the backtest
 uses (``agent/validate/split.py``), and the same set is used by ``icp draft``,
@@ -31,6 +40,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from agent.icp.deals import Deal, label_of
+from agent.icp.leak_tests import certain_region, equal_pairs, names_outcome, outcome_words
 from retrieval.tables.attributes import NOT_RECORDED
 from retrieval.tables.outcomes import fill_leak
 
@@ -64,6 +74,7 @@ class LeakDecision:
     """The set-aside columns of one dataset, with each column's single-column AUC."""
 
     leaks: dict[str, Leak] = field(default_factory=dict)
+    unsure: dict[str, Leak] = field(default_factory=dict)  # kept: confirm before the outcome
     solo_auc: dict[str, float] = field(default_factory=dict)  # attribute -> out-of-fold AUC
     measured_on: int = 0  # training deals the guard looked at
     notes: list[str] = field(default_factory=list)
@@ -185,16 +196,33 @@ def decide(train: list[Deal], names: Iterable[str], use_columns: Iterable[str] =
     won = np.asarray([d.won for d in train], dtype=float)
     candidates = []
     levels: dict[str, list[list[str]]] = {}
+    numbers = _numbers(train, names)
+    words = outcome_words(str(d.chunk.meta.get("outcome_raw", "")) for d in train)
+    by_name: dict[str, tuple[str, str]] = {}  # candidates whose header names the outcome
     for name in names:
         if named(name, drop) and not named(name, keep):
             decision.leaks[name] = Leak(name, label_of(name), "set aside with --drop-column")
             continue
         levels[name] = _levels(train, name)
-        reason = "" if named(name, keep) else rule_reason(levels[name], won, name)
+        reason = "" if named(name, keep) else rule_reason(levels[name], won, name) \
+            or _by_data(levels[name], numbers.get(name), won)
+        shared = names_outcome(label_of(name), words) if not named(name, keep) else None
+        if not reason and shared and shared[0] == "value":
+            reason = (f"its name shares the word '{shared[1]}' with the outcome's values: "
+                      "written about the outcome")
         if reason:
             decision.leaks[name] = Leak(name, label_of(name), reason)
         else:
             candidates.append(name)  # a kept column is measured, never set aside
+            if shared:
+                by_name[name] = shared
+    for a, b, region in equal_pairs({n: numbers[n] for n in candidates if n in numbers}, won):
+        for name, other in ((a, b), (b, a)):
+            if name in by_name:  # of the pair, the one whose name says it is the outcome
+                decision.leaks[name] = Leak(name, label_of(name), (
+                    f"{region.sentence()}; its name shares the word '{by_name[name][1]}' "
+                    f"with the outcome: written once it was known (with {label_of(other)})"))
+    candidates = [n for n in candidates if n not in decision.leaks]
     for key in sorted({k for d in train for k in d.chunk.meta if k.startswith("date:")}):
         reason = "" if named(key, keep) else fill_leak(
             *_fill(won, np.asarray([bool(d.chunk.meta.get(key)) for d in train])))
@@ -206,6 +234,7 @@ def decide(train: list[Deal], names: Iterable[str], use_columns: Iterable[str] =
             decision.notes.append(
                 f"The single-column AUC test needs {MIN_PER_OUTCOME} training deals of each "
                 f"outcome ({wins} won, {len(train) - wins} not): not run.")
+        _mark_unsure(decision, by_name)
         return decision
     folds = _folds(len(train))
     encoded = {name: oof_log_odds(levels[name], won, folds) for name in candidates}
@@ -219,16 +248,59 @@ def decide(train: list[Deal], names: Iterable[str], use_columns: Iterable[str] =
     rest = [n for n in candidates if n not in solo]
     if len(rest) >= 2:
         total = sum(encoded[n] for n in rest)
+        ranked = sorted(rest, key=lambda n: -decision.solo_auc[n])
         for name in rest:
-            others = _auc(won, total - encoded[name])
             single = decision.solo_auc[name]
-            if single >= FAR_BETTER_FLOOR and single - others >= FAR_BETTER \
-                    and not named(name, keep):
+            if single < FAR_BETTER_FLOOR or named(name, keep):
+                continue
+            runner_up = next(n for n in ranked if n != name)
+            others = _auc(won, total - encoded[name])
+            if single - decision.solo_auc[runner_up] >= FAR_BETTER:
+                decision.leaks[name] = Leak(name, label_of(name), (
+                    f"alone it ranks the training deals at AUC {single:.2f} out of fold, "
+                    f"far better than the next best column ({label_of(runner_up)}, "
+                    f"{decision.solo_auc[runner_up]:.2f}): looks like it is written after "
+                    "the outcome"))
+            elif single - others >= FAR_BETTER:
                 decision.leaks[name] = Leak(name, label_of(name), (
                     f"alone it ranks the training deals at AUC {single:.2f} out of fold, "
                     f"far better than every other column together ({others:.2f}): looks "
                     "like it is written after the outcome"))
+    _mark_unsure(decision, by_name)
     return decision
+
+
+def _mark_unsure(decision: LeakDecision, by_name: dict[str, tuple[str, str]]) -> None:
+    """Columns whose header shares a word with the outcome column and that no data test
+    set aside: kept, and marked for the user to confirm ("Deal Type" beside "Deal Stage"
+    is known before the close in most CRMs)."""
+    for name, (_, word) in by_name.items():
+        if name in decision.leaks:
+            continue
+        auc = decision.solo_auc.get(name)
+        decision.unsure[name] = Leak(name, label_of(name), (
+            f"its name shares the word '{word}' with the outcome column"
+            + (f" (alone AUC {auc:.2f})" if auc is not None else "")
+            + ": confirm it is known before the outcome; kept (--drop-column sets it aside)"))
+        decision.notes.append(f"{label_of(name)}: {decision.unsure[name].reason}.")
+
+
+def _numbers(deals: list[Deal], names: Iterable[str]) -> dict[str, np.ndarray]:
+    """Each numeric column over the deals, NaN where a deal has no number."""
+    out = {}
+    for name in names:
+        column = np.asarray([d.numbers.get(name, np.nan) for d in deals], dtype=float)
+        if np.isfinite(column).any():
+            out[name] = column
+    return out
+
+
+def _by_data(levels: list[list[str]], numbers: np.ndarray | None, won: np.ndarray) -> str:
+    """Why the data says a column is written after the outcome (a certain region)."""
+    region = certain_region(levels, numbers, won)
+    if region is None:
+        return ""
+    return f"{region.sentence()}: settled by the outcome, written after it"
 
 
 def find_leaks(deals: list[Deal], names: Iterable[str], use_columns: Iterable[str] = (),
