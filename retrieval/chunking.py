@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections.abc import Callable, Iterator
 
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
-from agent.base.quotes import RAW_REF_KEY, encode_raw, raw_ref
+from agent.base.quotes import RAW_AT_KEY, RAW_REF_KEY, WINDOW_FROM, encode_raw, flat, raw_ref
 from retrieval.records import Chunk, EvidenceRecord, Kind
 
 TokenCounter = Callable[[str], int]
@@ -74,6 +75,7 @@ class Chunker:
         parts = self.split(record)
         source_id = f"{source_file}#{record.locator}"
         raw = raw_entry(record, source_key)
+        places = raw_places(record.raw, parts) if raw else {}
         for index, text in enumerate(parts):
             metadata: dict[str, str | int | float] = {
                 "source_id": source_id,
@@ -89,6 +91,8 @@ class Chunker:
             metadata.update(record.fields)
             if raw:
                 metadata[RAW_REF_KEY] = raw[0]
+            if index in places:  # where a part of a long record lies in its raw text
+                metadata[RAW_AT_KEY] = places[index]
             yield Chunk(chunk_id(source_key, record.locator, index, text, record.fields,
                                  raw[0] if raw else ""), text, metadata, raw)
 
@@ -102,3 +106,34 @@ def raw_entry(record: EvidenceRecord, source_key: str) -> tuple[str, str] | None
     encoded = encode_raw(record.raw)
     return raw_ref(source_key, record.locator, encoded), encoded
 
+
+
+ANCHOR_WORDS = 8  # a part is found in its raw text by its first words ...
+ANCHOR_REACH = 200_000  # ... looked for this far past the previous part's place
+
+
+def raw_places(raws: list[str], parts: list[str]) -> dict[int, str]:
+    """Where each part of a long record starts in its raw texts (``"text:offset"`` in the
+    flattened text), found in order, each search starting at the previous part's place: one
+    pass over the record. Parts not found (cleaning changed their first words) have none."""
+    if len(parts) < 2 or sum(map(len, raws)) <= WINDOW_FROM:
+        return {}
+    texts = [flat(r) for r in raws]
+    shared = len(os.path.commonprefix(parts))  # a ticket's title heads every part
+    places: dict[int, str] = {}
+    which, at = 0, 0
+    for index, part in enumerate(parts):
+        words = flat(part[shared:]).split(" ")
+        for start in range(0, min(len(words), 3 * ANCHOR_WORDS), ANCHOR_WORDS):
+            anchor = " ".join(words[start:start + ANCHOR_WORDS])
+            if len(anchor) < 20:
+                break
+            found = next(((j, pos) for j in range(which, len(texts))
+                          if (pos := texts[j].find(anchor, at if j == which else 0,
+                                                   (at if j == which else 0) + ANCHOR_REACH))
+                          >= 0), None)
+            if found:
+                which, at = found
+                places[index] = f"{which}:{at}"
+                break
+    return places

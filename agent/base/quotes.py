@@ -29,6 +29,7 @@ MIN_QUOTE_CHARS = 3  # shorter "quotes" ("a", "ok") are found anywhere and prove
 MIN_CUT_WORDS = 4  # a stretch cut from a sentence keeps this many words and half of them
 RAW_KEY = "raw"  # the raw texts a chunk was made from (a JSON list as stored, or the list)
 RAW_REF_KEY = "raw_ref"  # chunk metadata: the stored record-level entry holding them
+RAW_AT_KEY = "raw_at"  # chunk metadata: "text:offset" where a long record's part starts
 _SPACE = re.compile(r"\s+")
 _MARKS = "\"“”„'‘’« »"
 
@@ -157,13 +158,25 @@ class QuoteIndex:
                     None)
 
 
+WINDOW_FROM = 100_000  # raw texts longer than this are searched near the chunk first
+WINDOW_MIN = 20_000  # characters either side of where the chunk lies in its raw text
+WINDOW_BEFORE, WINDOW_AFTER = 2_000, 40_000  # around the place a chunk was found at ingest
+
+
 class RawSource:
     """One record's raw texts, flattened once (when first needed), to cut many quotes
-    from."""
+    from. ``part`` (the chunk's index and the record's chunk count) says where the chunk
+    lies: in a long raw text (a pasted transcript of megabytes) its quotes are looked for
+    in the stretch around that place first, so cutting grows with the record, not with its
+    square; a sentence not found there is still checked against the whole text."""
 
-    def __init__(self, raws: Sequence[str]) -> None:
+    def __init__(self, raws: Sequence[str], part: tuple[int, int] | None = None,
+                 at: str = "") -> None:
         self.raws = raws
+        self.part = part
+        self.at = at  # "text:offset" where the chunk starts (found at ingest), if known
         self._flat: list[str] | None = None
+        self._near: list[str] | None = None
 
     def cut(self, sentence: str) -> str | None:
         """The quote of ``sentence`` that the raw texts hold: the sentence when it is
@@ -171,7 +184,44 @@ class RawSource:
         ``MIN_CUT_WORDS`` and half of them); None when no such stretch exists."""
         if self._flat is None:
             self._flat = flat_all(self.raws)
-        return _cut(sentence, self._flat)
+            self._near = _near(self._flat, self.part, self.at)
+        if self._near is None:
+            return _cut(sentence, self._flat)
+        found = _cut(sentence, self._near)
+        if found is not None:
+            return found
+        wanted = bare(sentence)
+        return wanted if any(_found(wanted, s) for s in self._flat) else None
+
+
+def _near(texts: list[str], part: tuple[int, int] | None, at: str = "") -> list[str] | None:
+    """The stretch of the long texts around the chunk's place, cut at spaces: from where
+    ingest found the chunk (``at``), else in proportion to its index; None when the texts
+    are short or the place is not known."""
+    if part is None or part[1] < 2 or sum(map(len, texts)) <= WINDOW_FROM:
+        return None
+    which, _, offset = at.partition(":")
+    if which.isdigit() and offset.isdigit() and int(which) < len(texts):
+        text = texts[int(which)]
+        return [_stretch(text, int(offset) - WINDOW_BEFORE, int(offset) + WINDOW_AFTER)]
+    index, count = part
+    out = []
+    for text in texts:
+        half = max(WINDOW_MIN, 5 * len(text) // count)
+        middle = int((index + 0.5) * len(text) / count)
+        out.append(_stretch(text, middle - half, middle + half))
+    return out
+
+
+def _stretch(text: str, start: int, end: int) -> str:
+    """``text[start:end]`` widened to whole words."""
+    start, end = max(0, start), min(len(text), end)
+    if start:
+        start = text.find(" ", start) + 1 or start
+    if end < len(text):
+        cut = text.rfind(" ", start, end)
+        end = cut if cut > start else end
+    return text[start:end]
 
 
 def grounding_rate(quotes: Iterable[str], source: str) -> float | None:

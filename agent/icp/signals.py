@@ -11,7 +11,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from agent.base.quotes import RawSource
+from agent.base.quotes import RAW_AT_KEY, RawSource
 from agent.icp.model import Criterion, Persona
 from agent.triggers import RULES
 from retrieval.corpus import Account, Corpus, EvidenceChunk
@@ -39,7 +39,9 @@ def _evidence(chunk: EvidenceChunk, quote: str, accounts: dict[str, Account]) ->
 def quoted_sentences(chunk: EvidenceChunk) -> Iterator[tuple[str, str]]:
     """``(sentence, quote)``: each sentence of the chunk with the quote its raw source
     holds; sentences with none are left out."""
-    raw = RawSource(chunk.raw)
+    raw = RawSource(chunk.raw, (int(chunk.meta.get("chunk_index", 0)),
+                                int(chunk.meta.get("chunk_count", 1))),
+                    str(chunk.meta.get(RAW_AT_KEY, "")))
     for sentence in sentences(chunk.text):
         quote = raw.cut(sentence)
         if quote:

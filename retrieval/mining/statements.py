@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from agent.base.quotes import RawSource, raw_texts
+from agent.base.quotes import RAW_AT_KEY, RawSource, raw_texts
 from retrieval.mining.chatter import (
     PROBLEM_CUES,
     chatter_reason,
@@ -125,6 +125,14 @@ def _spoken(sentence: str) -> tuple[str, str]:
     return sentence, clean
 
 
+def _part(meta: dict[str, Any]) -> tuple[int, int] | None:
+    """Where a chunk lies in its record: (index, count)."""
+    try:
+        return int(meta["chunk_index"]), int(meta["chunk_count"])
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
 def statements_in_chunk(chunk_id: str, text: str, meta: dict[str, Any],
                         vendor: str = "") -> Iterator[Statement]:
     """Problem statements in one chunk; every ``text`` is verbatim in the chunk's raw
@@ -133,7 +141,7 @@ def statements_in_chunk(chunk_id: str, text: str, meta: dict[str, Any],
     if kind == "transcript" and is_vendor_side(str(meta.get("role", "")), vendor):
         return
     body = text
-    raw = RawSource(raw_texts(text, meta))
+    raw = RawSource(raw_texts(text, meta), _part(meta), str(meta.get(RAW_AT_KEY, "")))
     if kind == "winloss" and meta.get("locator", "").startswith("row="):
         first, _, body = text.partition("\n")  # the first line describes the deal
         for line in body.split("\n"):
