@@ -129,3 +129,50 @@ def test_a_record_over_the_size_limit_is_refused_by_name(
     assert str(big) in failed.error and "row note" in failed.error
     assert "over the limit of 0.1 MB" in failed.error
     assert not store.raw_ids(str(big.resolve()))
+
+
+def test_a_folder_of_hostile_files_ingests_in_under_a_minute(
+        tmp_path: Path, ingestor: Ingestor, store: EvidenceStore) -> None:
+    """Twelve files a user may drop in one folder: a 2 MB note on one line, a 6 MB one,
+    empty, binary, broken JSON, broken XLSX, a CSV with no outcome, UTF-16, NUL bytes,
+    bad JSONL lines, an empty caption file and one good export. Every bad file is named,
+    the good ones go in, nothing is left half-written."""
+    import time
+
+    folder = tmp_path / "bad-inputs"
+    folder.mkdir()
+    sentence = ("the sync dropped {i} contacts and support took days to answer our ticket "
+                "about the duplicate accounts ")
+    line = "".join(sentence.format(i=i) for i in range(2_000_000 // 95))
+    (folder / "pasted-call.txt").write_text(line[:2_000_000], encoding="utf-8")
+    (folder / "dump.txt").write_text(line * 3, encoding="utf-8")  # about 6 MB
+    (folder / "empty.csv").write_text("", encoding="utf-8")
+    (folder / "binary.csv").write_bytes(bytes(range(256)) * 64)
+    (folder / "broken.json").write_text('[{"speaker": "A", "text": "hi"', encoding="utf-8")
+    (folder / "broken.xlsx").write_bytes(b"PK\x03\x04 not really a workbook")
+    (folder / "no-outcome.csv").write_text("Company,Notes\nAcme,\n", encoding="utf-8")
+    (folder / "utf16.csv").write_text("Account,Stage,Notes\nAcme,Closed Won,Sync is slow\n",
+                                      encoding="utf-16")
+    (folder / "nul.md").write_bytes(b"# note\x00\x00\x00 with NUL bytes")
+    (folder / "lines.jsonl").write_text('{"account": "A", "outcome": "won", "notes": "ok"}\n'
+                                        "not json\n[1, 2]\n", encoding="utf-8")
+    (folder / "captions.vtt").write_text("WEBVTT\n\n", encoding="utf-8")
+    (folder / "deals.csv").write_text(
+        "Account,Stage,Notes\nAcme,Closed Won,The forecast took hours every Monday.\n"
+        "Globex,Closed Lost,Price was too high for a team of 20.\n", encoding="utf-8")
+    started = time.monotonic()
+    summary = ingestor.ingest([folder])
+    assert time.monotonic() - started < 60
+    assert len(summary.files) == 12
+    by_name = {Path(f.path).name: f for f in summary.files}
+    assert by_name["deals.csv"].status == "added"
+    assert by_name["pasted-call.txt"].status == "added"
+    failed = {n for n, f in by_name.items() if f.status == "failed"}
+    assert {"dump.txt", "empty.csv", "binary.csv", "broken.json", "broken.xlsx"} <= failed
+    assert "over the limit of 5 MB" in by_name["dump.txt"].error
+    for name in failed:
+        assert name in by_name[name].error  # every error names its file
+    assert not store.sources.get(where={"status": "pending"})["ids"]
+    keys = {m["source_key"] for m in store.chunks.get(include=["metadatas"])["metadatas"]}
+    assert keys == {str((folder / n).resolve()) for n, f in by_name.items()
+                    if f.status != "failed"}
