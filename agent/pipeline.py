@@ -25,7 +25,7 @@ from agent.llm.model import ChatModel
 from agent.llm.redact import is_local_endpoint
 from agent.settings import Settings
 from agent.validate.html import render_validation
-from agent.validate.run import ValidationReport, backtest, drift
+from agent.validate.run import TextSource, ValidationReport, backtest, drift
 from retrieval.corpus import Corpus
 from retrieval.embeddings import Embedder
 from retrieval.mining.models import MiningResult
@@ -143,7 +143,7 @@ def draft_icp(ws: Workspace, use_columns: tuple[str, ...] = (),
     analysis = mine_store(ws)
     doc = draft(analysis.corpus, analysis.mining, vendor=ws.settings.vendor,
                 use_columns=use_columns, drop_columns=drop_columns,
-                tier_shares=ws.settings.tier_shares())
+                tier_shares=ws.settings.tier_shares(), embed=ws.embedder.embed_documents)
     if analysis.assistant is not None:
         analysis.assistant.summarise(doc)
         analysis.assistant.describe_personas(doc)
@@ -168,13 +168,18 @@ def validate_icp(ws: Workspace, since: str | None = None, test_share: float = 0.
     The report is kept in the workspace (``validation/latest.json`` and ``.html``) for the
     web UI and the chat agent.
     """
-    deals = closed_deals(Corpus.load(ws.store))
     thresholds = ws.settings.thresholds()
     if since:
-        report = drift(deals, versions.load(ws.home), since, thresholds)
+        report = drift(closed_deals(Corpus.load(ws.store)), versions.load(ws.home), since,
+                       thresholds)
     else:
-        report = backtest(deals, thresholds, test_share, use_columns, drop_columns,
-                          ws.settings.tier_shares())
+        # what customers said is proven on the same split (themes mined offline: a
+        # backtest makes no model calls)
+        corpus = Corpus.load(ws.store, with_vectors=True)
+        mining = mine(corpus, ws.embedder.embed_documents, vendor=ws.settings.vendor)
+        report = backtest(closed_deals(corpus), thresholds, test_share, use_columns,
+                          drop_columns, ws.settings.tier_shares(),
+                          TextSource(corpus, mining, ws.embedder.embed_documents))
     folder = paths.validation_dir(ws.home)
     folder.mkdir(parents=True, exist_ok=True)
     atomic_write(folder / "latest.json", report.model_dump_json(indent=2))

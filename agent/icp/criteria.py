@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from agent.icp.bands import Band, learned_bands
+from agent.icp.confound import confound_verdict
 from agent.icp.deals import (
     Deal,
     closed_deals,
@@ -39,8 +40,9 @@ from agent.icp.stats import (
     value_stats,
     wilson,
 )
+from agent.icp.text_lines import Embed, TextLines, annotate, is_said
 from retrieval.corpus import Corpus
-from retrieval.mining.models import Evidence
+from retrieval.mining.models import Evidence, MiningResult
 from retrieval.tables.attributes import NOT_RECORDED
 
 MIN_COVERAGE = 0.5  # an attribute's column must be in half the deals' sources to be analysed
@@ -178,11 +180,13 @@ def attribute_names(deals: list[Deal]) -> list[str]:
 def learn(deals: list[Deal], use_columns: tuple[str, ...] = (),
           decision: LeakDecision | None = None,
           drop_columns: tuple[str, ...] = (),
-          tier_shares: tuple[float, float, float] = TIER_SHARES) -> CriteriaResult:
+          tier_shares: tuple[float, float, float] = TIER_SHARES,
+          text: TextLines | None = None) -> CriteriaResult:
     """Criteria from these closed deals (the whole store, or a training split).
 
     ``decision`` is the dataset's leak decision (``agent/icp/leakage.find_leaks``); without
-    one it is made here, from these deals."""
+    one it is made here, from these deals. ``text`` holds the quotes behind the attributes
+    from what customers said (``agent/icp/text_lines.py``), already on the deals."""
     notes: list[str] = []
     if not deals:
         notes.append("No closed win-loss deals in the evidence: no firmographic or "
@@ -240,6 +244,7 @@ def learn(deals: list[Deal], use_columns: tuple[str, ...] = (),
         elif points:
             criteria.append(_criterion(s, deals, bands, points))
     criteria.sort(key=lambda c: (-(c.points or 0), c.attribute, c.values))
+    _said_lines(criteria + exclusions, deals, decision, text)
     for attribute in analysed:
         lines = [c for c in criteria if c.attribute == attribute]
         values = [s for s in tested if s.attribute == attribute]
@@ -261,8 +266,35 @@ def learn(deals: list[Deal], use_columns: tuple[str, ...] = (),
                           bands, hypothesis, duplicates, decision, scorecard)
 
 
+def _said_lines(lines: list[Criterion], deals: list[Deal], decision: LeakDecision,
+                text: TextLines | None) -> None:
+    """Lines learned from what customers said cite the quotes that assigned them (not the
+    deal rows) and say whether they hold within the strongest column's segments."""
+    columns = [n for n in decision.solo_auc if not is_said(n) and n not in decision.leaks]
+    strongest = max(columns, key=lambda n: decision.solo_auc[n], default="")
+    for line in lines:
+        if not is_said(line.attribute):
+            continue
+        quotes = text.quotes(line.attribute, line.values[0]) if text else []
+        if quotes:
+            by_chunk = {d.chunk.id: d.chunk.meta for d in deals}
+            line.evidence = [Evidence(
+                source_id=str(by_chunk.get(q.chunk_id, {}).get("source_id", q.chunk_id)),
+                quote=q.quote, chunk_id=q.chunk_id, kind="winloss") for q in quotes]
+        if strongest:
+            line.confound = confound_verdict(deals, line.attribute, line.values[0], strongest)
+            if line.confound:
+                line.statement += f"; {line.confound}"
+
+
 def learn_criteria(corpus: Corpus, use_columns: tuple[str, ...] = (),
                    drop_columns: tuple[str, ...] = (),
-                   tier_shares: tuple[float, float, float] = TIER_SHARES) -> CriteriaResult:
-    return learn(closed_deals(corpus), use_columns, drop_columns=drop_columns,
-                 tier_shares=tier_shares)
+                   tier_shares: tuple[float, float, float] = TIER_SHARES,
+                   mining: MiningResult | None = None, embed: Embed | None = None,
+                   ) -> CriteriaResult:
+    """Criteria from the store's closed deals; with ``mining`` and ``embed``, what customers
+    said is tested too (themes voiced, topics of the deals' text)."""
+    deals = closed_deals(corpus)
+    text = annotate(deals, [], corpus, mining, embed) if (mining or embed) else None
+    return learn(deals, use_columns, drop_columns=drop_columns, tier_shares=tier_shares,
+                 text=text)

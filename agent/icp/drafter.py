@@ -13,6 +13,7 @@ from agent.icp.model import Basis, Criterion, CriterionKind, ICPDocument, PainPo
 from agent.icp.profile import customer_profile
 from agent.icp.scorecard import TIER_SHARES
 from agent.icp.signals import find_personas, find_triggers
+from agent.icp.text_lines import Embed
 from retrieval.corpus import Corpus
 from retrieval.mining.models import MiningResult, Theme
 from retrieval.mining.themes import theme_rank
@@ -126,8 +127,11 @@ def _date_note(corpus: Corpus) -> str:
 
 def draft(corpus: Corpus, mining: MiningResult, vendor: str = "",
           use_columns: tuple[str, ...] = (), drop_columns: tuple[str, ...] = (),
-          tier_shares: tuple[float, float, float] = TIER_SHARES) -> ICPDocument:
-    learned = learn_criteria(corpus, use_columns, drop_columns, tier_shares)
+          tier_shares: tuple[float, float, float] = TIER_SHARES,
+          embed: Embed | None = None) -> ICPDocument:
+    """The ICP from the store; ``embed`` (the workspace's embedding model) lets the topics
+    of the deals' own text be tested beside the themes they voice."""
+    learned = learn_criteria(corpus, use_columns, drop_columns, tier_shares, mining, embed)
     lost = learned.deals - learned.won
     basis: Basis = ("deals" if learned.won and lost and not learned.hypothesis else
                     "hypothesis" if learned.won and lost else "none")

@@ -39,6 +39,8 @@ class Criterion(BaseModel):
     confidence: Confidence = "low"
     points: int | None = Field(default=None, description="scorecard points a prospect with "
                                "this value gets (None: not a scorecard line)")
+    confound: str = Field(default="", description="for a line from what customers said: "
+                          "whether it holds within the strongest column's segments")
     evidence: list[Evidence] = Field(min_length=1)
 
     @field_validator("attribute")

@@ -110,3 +110,33 @@ def boosting_scores(train: list[Deal], test: list[Deal],
                                            random_state=0)
     model.fit(x_train, [d.won for d in train])
     return [100.0 * p for p in model.predict_proba(matrix(test))[:, 1]]
+
+
+def text_reference_scores(train: list[Deal], test: list[Deal], bands: Mapping[str, list[Band]],
+                          skip: frozenset[str], texts: Mapping[str, str]) -> list[float] | None:
+    """The text reference: a bag of words of each deal's own text (TF-IDF of words and word
+    pairs) beside the one-hot columns the logistic reference sees, in one logistic
+    regression; the same split. How much of the text's signal the readable lines keep."""
+    from scipy.sparse import hstack
+    from sklearn.feature_extraction import DictVectorizer
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    if len({d.won for d in train}) < 2 or not test:
+        return None
+    train_texts = [texts.get(d.chunk.id, "") for d in train]
+    if sum(1 for t in train_texts if t) < 20:
+        return None
+    words = TfidfVectorizer(ngram_range=(1, 2), min_df=2, max_features=50_000,
+                            sublinear_tf=True)
+    columns = DictVectorizer()
+    try:
+        x_train = hstack([words.fit_transform(train_texts), columns.fit_transform(
+            [features(d, bands, skip) for d in train])]).tocsr()
+    except ValueError:  # no word appears twice
+        return None
+    model = LogisticRegression(max_iter=2000)
+    model.fit(x_train, [d.won for d in train])
+    x_test = hstack([words.transform([texts.get(d.chunk.id, "") for d in test]),
+                     columns.transform([features(d, bands, skip) for d in test])]).tocsr()
+    return [100.0 * p for p in model.predict_proba(x_test)[:, 1]]

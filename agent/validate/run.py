@@ -9,6 +9,7 @@ a date and the win rates per tier are compared with the deals before it.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from pydantic import BaseModel, Field
@@ -16,21 +17,25 @@ from scipy.stats import fisher_exact
 
 from agent.fit.rows import RowFacts, judge_row
 from agent.fit.score import Scored, Scorer, Thresholds
-from agent.icp.criteria import attribute_names, learn
+from agent.icp.criteria import CriteriaResult, attribute_names, learn
 from agent.icp.deals import Deal, duplicates_note, unique_deals
-from agent.icp.leakage import find_leaks
+from agent.icp.leakage import Leak, LeakDecision, find_leaks
 from agent.icp.model import Criterion, ICPDocument
 from agent.icp.scorecard import TIER_SHARES
+from agent.icp.text_lines import Embed, TextLines, annotate, deal_text, is_said
 from agent.validate.metrics import (
     CalibrationResult,
     TierResult,
     auc_interval,
     calibration,
     gain_curve,
+    paired_auc_difference,
     tier_table,
 )
-from agent.validate.reference import boosting_scores, reference_scores
+from agent.validate.reference import boosting_scores, reference_scores, text_reference_scores
 from agent.validate.split import Split, since, split_deals
+from retrieval.corpus import Corpus
+from retrieval.mining.models import MiningResult
 
 NEUTRAL = 50.0  # a deal nothing in the ICP bears on ranks in the middle
 GOOD = ("A", "B")
@@ -59,6 +64,20 @@ class Drift(BaseModel):
     auc_after: float | None = None
 
 
+class TextProof(BaseModel):
+    """What customers said, proven on the same split: the ICP with and without its text
+    lines, and a bag-of-words reference on the same text and columns."""
+
+    deals_with_text: int
+    text_lines: list[str] = Field(description="scorecard lines from what customers said")
+    auc_without_text: float | None = None
+    auc_without_text_ci: list[float | None] = [None, None]
+    difference: list[float | None] = Field(default=[None, None, None], description=(
+        "AUC with text lines minus without, and its paired bootstrap 95% interval"))
+    text_reference_auc: float | None = None
+    text_reference_auc_ci: list[float | None] = [None, None]
+
+
 class ValidationReport(BaseModel):
     mode: str  # backtest | drift
     created_at: str
@@ -82,7 +101,18 @@ class ValidationReport(BaseModel):
     set_aside: dict[str, str] = {}
     notes: list[str] = []
     drift: Drift | None = None
+    text: TextProof | None = None
     verdict: str = ""
+
+
+@dataclass
+class TextSource:
+    """Where what customers said comes from: the store's chunks, the mined themes and the
+    embedding model (for the topics of the deals' own text)."""
+
+    corpus: Corpus
+    mining: MiningResult | None
+    embed: Embed | None
 
 
 def _num(x: float) -> float | None:
@@ -178,16 +208,22 @@ def verdict_text(auc: float | None, ci: list[float | None], tiers: list[TierResu
 def backtest(deals: list[Deal], thresholds: Thresholds | None = None,
              test_share: float = 0.3, use_columns: tuple[str, ...] = (),
              drop_columns: tuple[str, ...] = (),
-             tier_shares: tuple[float, float, float] = TIER_SHARES) -> ValidationReport:
+             tier_shares: tuple[float, float, float] = TIER_SHARES,
+             source: TextSource | None = None) -> ValidationReport:
     """Learn criteria on the older deals, score the newer ones, measure the ranking.
+
+    With a ``source``, what customers said is tested too, and the report proves it: the
+    ICP without its text lines and a bag-of-words reference on the same split.
 
     Exact duplicate deals count once (so no copy sits on both sides of the split); the
     columns set aside are the dataset's one leak decision, the same as the draft's."""
     t = thresholds or Thresholds()
     deals, duplicates = unique_deals(deals)
-    decision = find_leaks(deals, attribute_names(deals), use_columns, drop_columns)
     split = split_deals(deals, test_share)
-    learned = learn(split.train, use_columns, decision, tier_shares=tier_shares)
+    text = annotate(split.train, split.test, source.corpus, source.mining, source.embed) \
+        if source is not None else None
+    decision = find_leaks(deals, attribute_names(deals), use_columns, drop_columns)
+    learned = learn(split.train, use_columns, decision, tier_shares=tier_shares, text=text)
     icp = ICPDocument(criteria=learned.criteria, exclusions=learned.exclusions,
                       scorecard=learned.scorecard)
     won = [d.won for d in split.test]
@@ -221,8 +257,41 @@ def backtest(deals: list[Deal], thresholds: Thresholds | None = None,
         calibration=calibration(scores, won),
         criteria=_lifts(icp), notes=notes,
         set_aside={leak.label: leak.reason for leak in learned.leaks.values()},
+        text=_text_proof(split, learned, scores, decision, text, t, use_columns, tier_shares)
+        if text is not None else None,
         verdict=verdict_text(auc, ci, tier_rows, ref_auc, gbm_auc),
     )
+
+
+def _text_proof(split: Split, learned: CriteriaResult, scores: list[float],
+                decision: LeakDecision, text: TextLines, t: Thresholds,
+                use_columns: tuple[str, ...],
+                tier_shares: tuple[float, float, float]) -> TextProof:
+    """The ICP with and without its text lines, and the text reference, on this split."""
+    won = [d.won for d in split.test]
+    lines = [c.statement for c in learned.criteria if is_said(c.attribute) and c.points]
+    said = {n for n in attribute_names(split.train + split.test) if is_said(n)}
+    proof = TextProof(deals_with_text=text.deals_with_text, text_lines=lines)
+    skip = frozenset(learned.leaks) | frozenset(said)
+    texts = {d.chunk.id: deal_text(d) for d in split.train + split.test}
+    reference = text_reference_scores(split.train, split.test, learned.bands, skip, texts)
+    if reference:
+        proof.text_reference_auc, proof.text_reference_auc_ci = _interval(
+            auc_interval(reference, won))
+    if not lines:
+        proof.auc_without_text, proof.auc_without_text_ci = _interval(
+            auc_interval(scores, won))
+        return proof
+    without = LeakDecision(
+        leaks={**decision.leaks, **{n: Leak(n, n, "text lines left out") for n in said}},
+        solo_auc=decision.solo_auc, measured_on=decision.measured_on)
+    plain = learn(split.train, use_columns, without, tier_shares=tier_shares)
+    plain_scores, _ = score_deals(split.test, ICPDocument(
+        criteria=plain.criteria, exclusions=plain.exclusions, scorecard=plain.scorecard), t)
+    proof.auc_without_text, proof.auc_without_text_ci = _interval(
+        auc_interval(plain_scores, won))
+    proof.difference = [_num(x) for x in paired_auc_difference(scores, plain_scores, won)]
+    return proof
 
 
 def drift(deals: list[Deal], icp: ICPDocument, date: str,

@@ -66,12 +66,18 @@ def winloss_rows(path: Path, schema: TableSchema, rows: Iterator[Row],
         notes = clean_text(raw_notes)
         if notes:
             pieces.append(notes)
+        # a deal export's description read as a ticket's body (``Description``) is the
+        # deal's text too: nothing the export says is dropped
+        raw_body = cmap.get(row, "body")
+        body = clean_text(raw_body)
+        if body:
+            pieces.append(f"{cmap.mapping.get('body', 'Description')}: {body}")
         cells = schema.text_cells(row)
         pieces.extend(f"{header}: {text}" for header, _, text in cells)
         yield EvidenceRecord(
             kind=Kind.WINLOSS, text="\n".join(pieces), locator=f"row={row_no}",
             title=str(fields.get("account", "")), fields=fields,
-            raw=[raw_reason, raw_notes, *(raw for _, raw, _ in cells)],
+            raw=[raw_reason, raw_notes, raw_body, *(raw for _, raw, _ in cells)],
         )
 
 

@@ -36,7 +36,7 @@ from retrieval.tables.fields import collect_fields
 from retrieval.tables.mapping import ATTRIBUTE_WORD, ROLE_WORDS, ColumnMapping
 from retrieval.tables.outcomes import OutcomeRule, detect_outcome, explicit_rule
 
-READER_VERSION = 2  # part of each file's ledger digest: a new reader re-reads old files
+READER_VERSION = 3  # part of each file's ledger digest: a new reader re-reads old files
 EXTRA = "\x00extra"  # a repaired row's labelled cells that have no column of their own
 # Canonical fields that are evidence text rather than attributes or provenance.
 TEXT_FIELDS = ("reason", "notes", "title", "body")
