@@ -143,6 +143,29 @@ def test_negated_complaints_are_still_pains(answer: str) -> None:
     assert [s.type for s in statements_in_chunk("c", answer, meta)] == ["complaint"]
 
 
+G2_DISLIKE = "What do you dislike about G2?"
+
+
+@pytest.mark.parametrize("answer", [
+    "I have been happy so far with our experience with G2.",
+    "I've been satisfied with G2 so far.", "I do not dislike anything about G2.",
+    "The platform is easy to use and massively intuitive."])
+def test_satisfaction_praise_and_denial_under_a_dislikes_question_are_no_pains(
+        answer: str) -> None:
+    meta = {"kind": "review", "facet": "pain", "question": G2_DISLIKE,
+            "source_id": "r.csv#row=2"}
+    assert list(statements_in_chunk("c", answer, meta)) == []
+
+
+@pytest.mark.parametrize("answer", [
+    "It is great but the export times out on big quarters.",
+    "The price jumps a lot at the next tier.", "Support is friendly, yet the sync is slow."])
+def test_a_fault_beside_praise_is_still_a_pain(answer: str) -> None:
+    meta = {"kind": "review", "facet": "pain", "question": G2_DISLIKE,
+            "source_id": "r.csv#row=2"}
+    assert [s.type for s in statements_in_chunk("c", answer, meta)] == ["complaint"]
+
+
 def test_reviews_are_read_by_question(tmp_path: Path, minilm: Embedder) -> None:
     """Dislikes give pains, "problems solved" gives jobs (themes of their own and an ICP
     section), likes give value, denials give nothing; Product Role gives personas."""

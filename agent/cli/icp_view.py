@@ -33,6 +33,8 @@ def print_validation(console: Console, report: ValidationReport, html: Path) -> 
         if report.boosting_auc is not None:
             line += f" · gradient boosting {report.boosting_auc:.3f}"
         console.print(line)
+    if report.text is not None:
+        print_text_proof(console, report)
     for name, why in report.set_aside.items():
         console.print(f"[yellow]· set aside {escape(name)}: {escape(why)}[/]")
     for note in report.notes:
@@ -42,6 +44,26 @@ def print_validation(console: Console, report: ValidationReport, html: Path) -> 
             console.print(f"[red]! {escape(line)}[/]")
     console.print(f"[bold]Verdict:[/] {escape(report.verdict)}")
     console.print(f"[dim]report: {html}[/]")
+
+
+def print_text_proof(console: Console, report: ValidationReport) -> None:
+    """What customers said, proven on the same split."""
+    proof = report.text
+    assert proof is not None
+    console.print(f"[bold]What customers said[/] ({proof.deals_with_text} deals with text): "
+                  f"{len(proof.text_lines)} scorecard lines")
+    for line in proof.text_lines[:8]:
+        console.print(f"   {escape(line)}")
+    low, high = proof.auc_without_text_ci
+    if proof.auc_without_text is not None and low is not None and high is not None:
+        line = (f"   without them: AUC {proof.auc_without_text:.3f} [{low:.3f}, {high:.3f}]")
+        diff, d_low, d_high = proof.difference
+        if diff is not None and d_low is not None and d_high is not None:
+            line += f" · with minus without {diff:+.3f} [{d_low:+.3f}, {d_high:+.3f}]"
+        console.print(line)
+    if proof.text_reference_auc is not None:
+        console.print(f"   bag-of-words reference (the same text and columns): AUC "
+                      f"{proof.text_reference_auc:.3f}")
 
 
 def print_tier_changes(console: Console, versions: tuple[str, str], rows: int,

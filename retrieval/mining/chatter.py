@@ -162,3 +162,36 @@ def plans_not_problems(text: str) -> bool:
     if faults:
         return False
     return bool(_PLANNER.search(text) or _MECHANICS.search(text))
+
+
+POSITIVE = 0.05  # VADER's own cut: a compound polarity above it reads positive
+# the grammar of a wish: a modal or hoping verb, or a comparison asking for change
+_WISHED = re.compile(r"\b(?:would|could|should|might|may|hope\w*|wish\w*|if only|more|less|"
+                     r"better|easier|faster|cheaper|improv\w*|only thing|except|although|"
+                     r"though|but|however|yet)\b", re.I)
+
+
+def satisfied_answer(text: str, question: str) -> bool:
+    """True when ``text``, an answer to a dislikes question, names no fault, lack, wish or
+    cost (no problem cue, no negation, no modal or comparison) and reads positive once the
+    question's own words are set aside ("I have been happy so far", "easy to use and
+    intuitive"): satisfaction or praise, not a pain. Polarity is VADER's (a
+    general-purpose sentiment lexicon and rules), not a list of our phrases."""
+    if PROBLEM_CUES.search(text) or re.search(_NEGATOR, text, re.I) or _WISHED.search(text):
+        return False  # a fault; a negation (a lack: "doesn't have"; denials are apart); a
+        # wish or a comparison (a lack put kindly: "would be nice", "could improve", "more")
+    asked = {w for w in _WORD.findall(question.lower()) if len(w) > 2}
+    kept = " ".join(w for w in text.split() if w.lower().strip(".,;:!?'\"") not in asked)
+    return _polarity(kept) > POSITIVE
+
+
+_ANALYZER: object = None
+
+
+def _polarity(text: str) -> float:
+    global _ANALYZER
+    if _ANALYZER is None:
+        from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+        _ANALYZER = SentimentIntensityAnalyzer()
+    return float(_ANALYZER.polarity_scores(text)["compound"])  # type: ignore[attr-defined]

@@ -21,6 +21,7 @@ from retrieval.mining.chatter import (
     content_words,
     denies_answer,
     plans_not_problems,
+    satisfied_answer,
 )
 from retrieval.mining.generated import generated_lines
 from retrieval.mining.roles import is_vendor_side
@@ -165,8 +166,11 @@ def statements_in_chunk(chunk_id: str, text: str, meta: dict[str, Any],
         if clean in seen or not _looks_like_prose(clean) or not (
                 facet in ANSWER_FACETS or PROBLEM_CUES.search(clean)):
             continue
-        if chatter_reason(clean) or facet and denies_answer(clean, str(meta.get("question", ""))):
+        question = str(meta.get("question", ""))
+        if chatter_reason(clean) or facet and denies_answer(clean, question):
             continue
+        if facet == "pain" and satisfied_answer(clean, question):
+            continue  # satisfaction or praise under a dislikes question names no pain
         clean = main_clause(clean) if facet == "pain" else clean
         seen.add(clean)
         yield _statement(chunk_id, quote, kind_type, meta, raw, clean)
