@@ -18,6 +18,7 @@ from agent.icp.deals import closed_deals
 from agent.icp.drafter import draft
 from agent.icp.markdown import render
 from agent.icp.model import ICPDocument
+from agent.icp.winloss import WinLossReport, winloss
 from agent.llm.assist import Assistant
 from agent.llm.calllog import CallLog
 from agent.llm.client import StructuredLLM, as_chat_model, open_chat_model, parse_llm_spec
@@ -197,3 +198,11 @@ def latest_validation(home: Path) -> ValidationReport | None:
     except ValueError:
         log.warning("ignoring an unreadable validation report at %s", path)
         return None
+
+
+def winloss_report(ws: Workspace) -> WinLossReport:
+    """What winners and losers said (``icp winloss``, the chat): themes, topics and
+    competitors with win rates, intervals, q and a confound verdict; mined offline."""
+    corpus = Corpus.load(ws.store, with_vectors=True)
+    mining = mine(corpus, ws.embedder.embed_documents, vendor=ws.settings.vendor)
+    return winloss(corpus, mining, ws.embedder.embed_documents)

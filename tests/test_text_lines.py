@@ -75,6 +75,14 @@ def test_a_text_line_earns_points_and_proves_itself(tmp_path: Path,
     assert report["auc"] > proof["auc_without_text"] + 0.1
     assert proof["difference"][1] > 0  # the paired interval excludes no gain
     assert proof["text_reference_auc"] > 0.6
+    done = runner.invoke(app, ["winloss", "--json", "-o", str(tmp_path / "winloss.md")])
+    assert done.exit_code == 0, done.output
+    winloss = json.loads(done.output)
+    top = winloss["entities"][0]
+    assert top["kind"] == "topic" and top["significant"] and top["low"] <= top["win_rate"]
+    assert top["confound"].startswith("holds within") and top["quotes"]
+    assert "deals.csv#row=" in top["quotes"][0]["source_id"]
+    assert "| what | who said it |" in (tmp_path / "winloss.md").read_text()
 
 
 def _deal(i: int, won: bool, size: str, topic: str) -> Deal:

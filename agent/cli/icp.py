@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from agent.base.atomic import atomic_write
-from agent.cli.icp_view import print_draft, print_tier_changes, print_validation
+from agent.cli.icp_view import print_draft, print_tier_changes, print_validation, print_winloss
 from agent.cli.output import console, fail
 from agent.icp import versions
 from agent.pipeline import Workspace, draft_icp
@@ -125,3 +125,29 @@ def validate(
         typer.echo(outcome.report.model_dump_json(indent=2))
     else:
         print_validation(console, outcome.report, output or outcome.html_path)
+
+
+def winloss(
+    ctx: typer.Context,
+    output: Annotated[Path | None, typer.Option(
+        "-o", "--output", help="Also write the report as Markdown (.md) or JSON (.json).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """What winners and losers said: the themes each closed deal voices (its own text and
+    its account's tickets, calls and reviews), the topics of its text and the competitors
+    named, each with deals, win rate and its 95% interval, lift, q over everything tested,
+    the scorecard's points and whether it holds within the strongest column's segments;
+    loss reasons apart (written at the close, they never score)."""
+    from agent.icp.winloss import markdown
+    from agent.pipeline import winloss_report
+
+    settings: Settings = ctx.obj
+    report = winloss_report(Workspace.open(settings))
+    if output:
+        atomic_write(output, report.model_dump_json(indent=2) if output.suffix == ".json"
+                     else markdown(report))
+    if as_json:
+        typer.echo(report.model_dump_json(indent=2))
+    else:
+        print_winloss(console, report)

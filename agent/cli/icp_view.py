@@ -11,6 +11,7 @@ from rich.table import Table
 
 from agent.batch.tier_changes import TierChange
 from agent.icp.model import ICPDocument
+from agent.icp.winloss import WinLossReport
 from agent.validate.run import ValidationReport
 
 
@@ -86,4 +87,28 @@ def print_draft(console: Console, doc: ICPDocument, path: Path) -> None:
                   f"{len(doc.personas)} personas; {doc.grounding.checked} quotes verified, "
                   f"{doc.grounding.dropped} dropped.")
     for note in doc.notes:
+        console.print(f"[yellow]· {escape(note)}[/]")
+
+
+def print_winloss(console: Console, report: WinLossReport, limit: int = 25) -> None:
+    console.print(f"[bold]{report.deals} closed deals[/] ({report.won} won), "
+                  f"{report.deals_with_text} with text of their own")
+    table = Table(title="what winners and losers said")
+    for name in ("what", "kind", "deals", "win rate [95%]", "lift", "q", "points"):
+        table.add_column(name, justify="left" if name in ("what", "kind") else "right")
+    for e in report.entities[:limit]:
+        table.add_row(escape(e.name[:60]), e.kind, str(e.support),
+                      f"{e.win_rate:.0%} [{e.low:.0%}–{e.high:.0%}]", f"{e.lift:.2f}",
+                      f"{e.q_value:.2g}", "" if e.points is None else f"{e.points:+d}")
+    console.print(table)
+    for e in report.entities[:limit]:
+        if e.significant and (e.confound or e.quotes):
+            console.print(f"[bold]{escape(e.name[:60])}[/]: {escape(e.confound)}")
+            for q in e.quotes[:2]:
+                console.print(f"   “{escape(q['quote'][:160])}” [dim]{escape(q['source_id'])}[/]")
+    if report.loss_reasons:
+        console.print("[bold]Loss reasons[/] (written at the close: they explain, never score)")
+        for r in report.loss_reasons[:10]:
+            console.print(f"   {escape(r.label)}: {r.mentions}")
+    for note in report.notes:
         console.print(f"[yellow]· {escape(note)}[/]")

@@ -82,7 +82,7 @@ def merge_spellings(deals: list[Deal], attribute: str) -> dict[str, str]:
     return {v: c for v, c in canonical.items() if v != c}
 
 
-def _banded(deals: list[Deal], skip: Iterable[str] = ()) -> tuple[list[Deal],
+def banded(deals: list[Deal], skip: Iterable[str] = ()) -> tuple[list[Deal],
                                                                   dict[str, list[Band]]]:
     """Copies of the deals with every number replaced by its band's label; bands are cut
     where the win rate changes (``agent/icp/bands.tree_bands``) over these deals."""
@@ -199,7 +199,7 @@ def learn(deals: list[Deal], use_columns: tuple[str, ...] = (),
         decision = find_leaks(deals, attribute_names(deals), use_columns, drop_columns)
     leaks = decision.leaks
     total, total_wins = len(deals), sum(d.won for d in deals)
-    deals, bands = _banded(deals, leaks)
+    deals, bands = banded(deals, leaks)
     names = sorted({n for d in deals for n in d.values})
     notes += [leak.note() for leak in leaks.values()] + decision.notes
     tested: list[ValueStats] = []
