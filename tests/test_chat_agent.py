@@ -329,7 +329,7 @@ def test_chat_prepares_the_hubspot_import(ws_settings: Settings, tmp_path: Path)
 def test_each_tool_is_declared_once_and_its_examples_route_to_it() -> None:
     from agent.chat.tools import TOOLS
 
-    assert len(TOOLS) == 14 and all(t.description and t.examples for t in TOOLS.values())
+    assert len(TOOLS) == 16 and all(t.description and t.examples for t in TOOLS.values())
     for tool in TOOLS.values():
         assert all(f'"{e}"' in OFFLINE_HELP for e in tool.examples)
         for example in tool.examples:

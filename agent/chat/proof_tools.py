@@ -3,12 +3,12 @@ deals?" from the backtest, the learned criteria and the loss themes, with source
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import Field
 
 from agent.chat.tools_base import Citation, ToolResult, chat_tool, cite
-from agent.pipeline import latest_validation, validate_icp
+from agent.pipeline import latest_validation, validate_icp, winloss_report
 
 if TYPE_CHECKING:
     from agent.icp.model import ICPDocument
@@ -100,4 +100,34 @@ class ProofTools:
         if not lines:
             return ToolResult("No lost or churned deals with reasons in the evidence yet.",
                               ok=False)
+        return ToolResult("\n".join(lines), cites)
+
+    @chat_tool("what do winners say?", "which competitors do we beat?")
+    def what_winners_and_losers_say(self, focus: Annotated[
+            Literal["all", "winners", "losers", "competitors"], Field(
+                description="winners: what wins more often; losers: what loses more often; "
+                "competitors: the competitors named")] = "all") -> ToolResult:
+        """What winners and losers said: themes voiced, topics of the deals' own text and
+        competitors, each with its win rate, interval, q and whether it holds within the
+        strongest column's segments, with quotes."""
+        report = winloss_report(self.ws)
+        picked = [e for e in report.entities if e.significant or focus == "competitors"]
+        if focus == "winners":
+            picked = [e for e in picked if e.lift > 1]
+        elif focus == "losers":
+            picked = [e for e in picked if e.lift < 1]
+        elif focus == "competitors":
+            picked = [e for e in picked if e.kind == "competitor"]
+        if not picked:
+            what = "about competitors" if focus == "competitors" else "in what customers said"
+            return ToolResult(
+                f"Nothing {what} moves the win rate significantly ({report.deals} closed "
+                f"deals, {report.deals_with_text} with text): no signal, not a finding.")
+        lines = [f"From {report.deals} closed deals ({report.won} won):"]
+        cites: list[Citation] = []
+        for e in picked[:MAX_LISTED]:
+            lines.append(f"- {e.kind} “{e.name}”: wins {e.win_rate:.0%} [{e.low:.0%}–"
+                         f"{e.high:.0%}] of {e.support} deals (lift {e.lift:.2f}, q="
+                         f"{e.q_value:.2g})" + (f"; {e.confound}" if e.confound else ""))
+            cites += [Citation(q["source_id"], q["quote"]) for q in e.quotes[:1]]
         return ToolResult("\n".join(lines), cites)

@@ -155,6 +155,13 @@ def route(message: str) -> Routed:
     if re.search(r"\bwhat\b.*\b(predicts?|drives?|explains?)\b.*\b(win|won|convert)|"
                  r"\bwhy do we win\b|\bwho (wins|buys)\b", text):
         return Routed([Call("what_predicts_a_win")])
+    if re.search(r"\bcompetitors?\b", text):
+        return Routed([Call("what_winners_and_losers_say", {"focus": "competitors"})])
+    if re.search(r"\bwhat do (winners|losers) (say|said)\b|\bwhat did (winners|losers) say\b",
+                 text):
+        who = re.search(r"winners|losers", text)
+        return Routed([Call("what_winners_and_losers_say",
+                            {"focus": who.group(0) if who else "all"})])
     if re.search(r"\bwhy\b.*\b(lose|lost|losing|churn)|\b(loss|churn) reasons?\b", text):
         return Routed([Call("why_we_lose")])
     if re.search(r"\b(re)?draft\b|\b(build|create|generate|make|write)\b.*\b(icp|profile)\b",
