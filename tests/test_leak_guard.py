@@ -18,6 +18,7 @@ import pytest
 from agent.icp.deals import Deal, closed_deals
 from agent.icp.leak_tests import certain_region, names_outcome, outcome_words
 from agent.icp.leakage import decide, find_leaks
+from agent.validate.run import backtest
 from retrieval.corpus import Corpus
 from retrieval.ingest import Ingestor
 from retrieval.store import EvidenceStore
@@ -99,6 +100,9 @@ def test_the_outcome_columns_words_alone_only_ask_to_confirm() -> None:
     assert not decision.leaks
     assert set(decision.unsure) == {"attr:Deal Type"}
     assert "confirm it is known before the outcome" in decision.unsure["attr:Deal Type"].reason
+    report = backtest(deals)  # the backtest says what the ICP is worth without it
+    assert set(report.unsure) == {"Deal Type"}
+    assert report.unsure["Deal Type"].auc_without is not None
 
 
 def test_a_region_needs_support_and_an_expected_count() -> None:

@@ -38,6 +38,10 @@ def print_validation(console: Console, report: ValidationReport, html: Path) -> 
         print_text_proof(console, report)
     for name, why in report.set_aside.items():
         console.print(f"[yellow]· set aside {escape(name)}: {escape(why)}[/]")
+    for name, unsure in report.unsure.items():
+        without = "" if unsure.auc_without is None else \
+            f"; the backtest's AUC without it: {unsure.auc_without:.3f}"
+        console.print(f"[yellow]? kept {escape(name)}: {escape(unsure.reason)}{without}[/]")
     for note in report.notes:
         console.print(f"[yellow]· {escape(note)}[/]")
     if report.drift and report.drift.shifted:

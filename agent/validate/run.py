@@ -64,6 +64,13 @@ class Drift(BaseModel):
     auc_after: float | None = None
 
 
+class Unsure(BaseModel):
+    """A column the leakage guard kept but asks the user to confirm."""
+
+    reason: str
+    auc_without: float | None = None
+
+
 class TextProof(BaseModel):
     """What customers said, proven on the same split: the ICP with and without its text
     lines, and a bag-of-words reference on the same text and columns."""
@@ -102,6 +109,9 @@ class ValidationReport(BaseModel):
     notes: list[str] = []
     drift: Drift | None = None
     text: TextProof | None = None
+    unsure: dict[str, Unsure] = Field(default={}, description="columns kept that the "
+                                      "leakage guard asks you to confirm, with the AUC "
+                                      "without each")
     verdict: str = ""
 
 
@@ -259,8 +269,37 @@ def backtest(deals: list[Deal], thresholds: Thresholds | None = None,
         set_aside={leak.label: leak.reason for leak in learned.leaks.values()},
         text=_text_proof(split, learned, scores, decision, text, t, use_columns, tier_shares)
         if text is not None else None,
+        unsure=_unsure(split, decision, t, use_columns, tier_shares),
         verdict=verdict_text(auc, ci, tier_rows, ref_auc, gbm_auc),
     )
+
+
+MAX_UNSURE = 3  # columns to confirm, each backtested without it
+
+
+def _without(split: Split, decision: LeakDecision, names: set[str], t: Thresholds,
+             use_columns: tuple[str, ...],
+             tier_shares: tuple[float, float, float]) -> list[float]:
+    """The held-out scores of the ICP learned without ``names``."""
+    kept = LeakDecision(
+        leaks={**decision.leaks, **{n: Leak(n, n, "left out to compare") for n in names}},
+        solo_auc=decision.solo_auc, measured_on=decision.measured_on)
+    plain = learn(split.train, use_columns, kept, tier_shares=tier_shares)
+    scores, _ = score_deals(split.test, ICPDocument(
+        criteria=plain.criteria, exclusions=plain.exclusions, scorecard=plain.scorecard), t)
+    return scores
+
+
+def _unsure(split: Split, decision: LeakDecision, t: Thresholds, use_columns: tuple[str, ...],
+            tier_shares: tuple[float, float, float]) -> dict[str, Unsure]:
+    """Each column the guard kept but asks to confirm, with the AUC without it."""
+    won = [d.won for d in split.test]
+    out = {}
+    for name, leak in list(decision.unsure.items())[:MAX_UNSURE]:
+        scores = _without(split, decision, {name}, t, use_columns, tier_shares)
+        out[leak.label] = Unsure(reason=leak.reason, auc_without=_interval(
+            auc_interval(scores, won))[0])
+    return out
 
 
 def _text_proof(split: Split, learned: CriteriaResult, scores: list[float],
@@ -282,12 +321,7 @@ def _text_proof(split: Split, learned: CriteriaResult, scores: list[float],
         proof.auc_without_text, proof.auc_without_text_ci = _interval(
             auc_interval(scores, won))
         return proof
-    without = LeakDecision(
-        leaks={**decision.leaks, **{n: Leak(n, n, "text lines left out") for n in said}},
-        solo_auc=decision.solo_auc, measured_on=decision.measured_on)
-    plain = learn(split.train, use_columns, without, tier_shares=tier_shares)
-    plain_scores, _ = score_deals(split.test, ICPDocument(
-        criteria=plain.criteria, exclusions=plain.exclusions, scorecard=plain.scorecard), t)
+    plain_scores = _without(split, decision, said, t, use_columns, tier_shares)
     proof.auc_without_text, proof.auc_without_text_ci = _interval(
         auc_interval(plain_scores, won))
     proof.difference = [_num(x) for x in paired_auc_difference(scores, plain_scores, won)]
