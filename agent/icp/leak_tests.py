@@ -3,14 +3,17 @@
 Three signatures of a column written after the outcome, none of them a list of words
 tuned to a file:
 
-- **a certain region** (:func:`certain_region`): a value, or a range of a number's values
-  from either end, that holds a sizable share of the deals (``REGION_SHARE`` and
-  ``REGION_MIN``) where the outcome is certain (at most ``CERTAIN_SLIP`` of the other
-  outcome) although the base rate expects many of the other outcome: a one-sided binomial
-  test at ``REGION_P``. A call that lasted under a minute was lost; a charged-off amount of
-  zero was repaid; a shark's investment amount is filled only when a deal was made. A
-  legitimate attribute can be strong (a region winning 99%), but a rare outcome absent
-  from hundreds of deals where the base rate expects dozens is the outcome itself;
+- **a certain region** (:func:`certain_region`): a range of a number's values from either
+  end, or the deals with no value, that holds a sizable share of the deals
+  (``REGION_SHARE`` and ``REGION_MIN``) where the outcome is certain (at most
+  ``CERTAIN_SLIP`` of the other outcome) although the base rate expects many of the other
+  outcome: a one-sided binomial test at ``REGION_P``. A category value counts only when
+  the base rate expects ``CATEGORY_EXPECTED`` of the other outcome there (YC's newest batch
+  has had no time to fail; it is a finding about time, not a leak). A call that lasted
+  under a minute was lost; a charged-off amount of zero was repaid; a shark's investment
+  amount is filled only when a deal was made. A legitimate attribute can be strong (a
+  region winning 99%), but a rare outcome absent from hundreds of deals where the base rate
+  expects dozens is the outcome itself;
 - **the outcome's own words in the header** (:func:`outcome_words`, :func:`names_outcome`):
   a header that shares a word with the outcome's values (``charged_off_amount`` when a value
   is "Charged Off") or with the outcome column's name (``Deal Valuation`` beside ``Got Deal``,
@@ -36,6 +39,7 @@ REGION_SHARE = 0.05  # a region holds at least this share of the deals ...
 REGION_MIN = 50      # ... and at least this many
 CERTAIN_SLIP = 0.01  # "certain": at most this share of the region has the other outcome
 REGION_P = 1e-12     # one-sided binomial p-value of so few of the other outcome there
+CATEGORY_EXPECTED = 100  # a category value must be expected to hold this many of the other
 _FUNCTION_WORDS = frozenset((  # English function words, flags and measure words
     "and", "are", "for", "from", "has", "have", "not", "off", "the", "was", "were", "with",
     "yes", "true", "false", "none", "per", "total", "number", "count", "amount", "value"))
@@ -99,7 +103,11 @@ def certain_region(levels: Sequence[Sequence[str]], numbers: np.ndarray | None,
             continue  # a decile of a number: its ranges are tested below
         shown = "no value" if item.startswith("\x00") else f"'{item}'"
         region = _test(shown, n, wins[item], total, total_wins)
-        if region is not None:
+        # a category value can be certain for a reason known before the outcome (the
+        # newest batch has had no time to fail, a lender that funds everything): it must
+        # hold many more deals of the other outcome by the base rate to count
+        if region is not None and (item.startswith("\x00") or
+                                   region.expected >= CATEGORY_EXPECTED):
             found.append(region)
     if numbers is not None and np.isfinite(numbers).sum() >= REGION_MIN:
         has = np.isfinite(numbers)
