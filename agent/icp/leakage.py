@@ -41,6 +41,7 @@ import numpy as np
 
 from agent.icp.deals import Deal, label_of
 from agent.icp.leak_tests import certain_region, equal_pairs, names_outcome, outcome_words
+from agent.icp.text_lines import is_said
 from retrieval.tables.attributes import NOT_RECORDED
 from retrieval.tables.outcomes import fill_leak
 
@@ -204,9 +205,13 @@ def decide(train: list[Deal], names: Iterable[str], use_columns: Iterable[str] =
             decision.leaks[name] = Leak(name, label_of(name), "set aside with --drop-column")
             continue
         levels[name] = _levels(train, name)
-        reason = "" if named(name, keep) else rule_reason(levels[name], won, name) \
+        # what customers said is judged by its data alone: a theme's words ("churned after
+        # the renewal") are the customers', not a record of the outcome
+        reason = "" if named(name, keep) else (
+            "" if is_said(name) else rule_reason(levels[name], won, name)) \
             or _by_data(levels[name], numbers.get(name), won)
-        shared = names_outcome(label_of(name), words) if not named(name, keep) else None
+        shared = names_outcome(label_of(name), words) \
+            if not named(name, keep) and not is_said(name) else None
         if not reason and shared and shared[0] == "value":
             reason = (f"its name shares the word '{shared[1]}' with the outcome's values: "
                       "written about the outcome")
