@@ -53,7 +53,7 @@ def test_readme_examples_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     chat = [out for key, out in outputs.items() if key.startswith("chat")]
     assert "Saved ICP v3" in chat[0] and "Sources:" in chat[0]
     assert "Continuing the conversation" in chat[1] and "needs an LLM" in chat[1]
-    assert "+ exclusions: Exclude companies with 1-49 employees" in chat[1]
+    assert "+ exclusions: Exclude companies with < 50 employees" in chat[1]
     assert (tmp_path / "ws" / "icp.md").read_text().startswith("# Ideal customer profile v2")
     leads = [out for key, out in outputs.items() if "leads_xeducation_300" in key]
     assert "mapping: Lead Number=ignore" in leads[0] and "unchanged" in leads[1]
