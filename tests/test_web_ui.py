@@ -135,10 +135,10 @@ def test_exclude_a_segment_makes_a_new_version(browser_session: dict[str, Any]) 
     page = browser_session["page"]
     ask(page, "exclude companies under 50 employees", "Saved ICP v2")
     see(page, "#icp-panel", "Ideal customer profile v2")
-    assert "Exclude companies with 1-49 employees" in page.locator("#icp-panel").inner_text()
+    assert "Exclude companies with < 50 employees" in page.locator("#icp-panel").inner_text()
     page.get_by_role("tab", name="Versions").click()
     see(page, "#versions", "v2 ·")
-    assert "added exclusion Exclude companies with 1-49 employees" in \
+    assert "added exclusion Exclude companies with < 50 employees" in \
         page.locator("#versions").inner_text()
     shot(page, "03-new-version")
     page.get_by_role("tab", name="Current ICP").click()
