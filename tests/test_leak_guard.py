@@ -125,7 +125,7 @@ def _ingested(tmp_path: Path, ingestor: Ingestor, store: EvidenceStore, path: Pa
     ("loans_kiva/kiva_with_outcome.csv", "fully_funded", "yes",
      {"funded_amount", "funded_time"}, {"loan_amount", "term_in_months", "country_code"}),
     ("startups_sharktank/shark_tank_us.csv", "Got Deal", "1",
-     {"Total Deal Amount", "Deal Valuation", "Number of Sharks in Deal",
+     {"Total Deal Amount", "Deal Valuation", "Number of Sharks in Deal", "Royalty Deal",
       "Mark Cuban Investment Amount", "Lori Greiner Investment Equity"},
      {"Original Ask Amount", "Valuation Requested", "Pitchers Gender", "Season Number",
       "Mark Cuban Present"}),

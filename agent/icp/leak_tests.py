@@ -87,9 +87,11 @@ def _test(describe: str, n: int, wins: int, total: int, total_wins: int) -> Regi
 
 
 def certain_region(levels: Sequence[Sequence[str]], numbers: np.ndarray | None,
-                   won: np.ndarray) -> Region | None:
+                   won: np.ndarray, category_expected: float = 0.0) -> Region | None:
     """The largest certain region of one column: one of its values (or "no value"), or a
-    number's values from either end up to a cut (``numbers``: NaN where a deal has none)."""
+    number's values from either end up to a cut (``numbers``: NaN where a deal has none).
+    A category value counts when the base rate expects ``category_expected`` deals of the
+    other outcome there (``CATEGORY_EXPECTED`` for a column nothing else points at)."""
     total, total_wins = len(won), int(won.sum())
     found: list[Region] = []
     tally: Counter[str] = Counter()
@@ -107,7 +109,7 @@ def certain_region(levels: Sequence[Sequence[str]], numbers: np.ndarray | None,
         # newest batch has had no time to fail, a lender that funds everything): it must
         # hold many more deals of the other outcome by the base rate to count
         if region is not None and (item.startswith("\x00") or
-                                   region.expected >= CATEGORY_EXPECTED):
+                                   region.expected >= category_expected):
             found.append(region)
     if numbers is not None and np.isfinite(numbers).sum() >= REGION_MIN:
         has = np.isfinite(numbers)

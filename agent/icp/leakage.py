@@ -40,7 +40,13 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from agent.icp.deals import Deal, label_of
-from agent.icp.leak_tests import certain_region, equal_pairs, names_outcome, outcome_words
+from agent.icp.leak_tests import (
+    CATEGORY_EXPECTED,
+    certain_region,
+    equal_pairs,
+    names_outcome,
+    outcome_words,
+)
 from agent.icp.text_lines import is_said
 from retrieval.tables.attributes import NOT_RECORDED
 from retrieval.tables.outcomes import fill_leak
@@ -215,6 +221,11 @@ def decide(train: list[Deal], names: Iterable[str], use_columns: Iterable[str] =
         if not reason and shared and shared[0] == "value":
             reason = (f"its name shares the word '{shared[1]}' with the outcome's values: "
                       "written about the outcome")
+        elif not reason and shared:  # the outcome column's word, and a certain value
+            certain = _by_data(levels[name], numbers.get(name), won, category_expected=0.0)
+            if certain:
+                reason = f"its name shares the word '{shared[1]}' with the outcome column " \
+                         f"and {certain}"
         if reason:
             decision.leaks[name] = Leak(name, label_of(name), reason)
         else:
@@ -300,9 +311,10 @@ def _numbers(deals: list[Deal], names: Iterable[str]) -> dict[str, np.ndarray]:
     return out
 
 
-def _by_data(levels: list[list[str]], numbers: np.ndarray | None, won: np.ndarray) -> str:
+def _by_data(levels: list[list[str]], numbers: np.ndarray | None, won: np.ndarray,
+             category_expected: float = CATEGORY_EXPECTED) -> str:
     """Why the data says a column is written after the outcome (a certain region)."""
-    region = certain_region(levels, numbers, won)
+    region = certain_region(levels, numbers, won, category_expected)
     if region is None:
         return ""
     return f"{region.sentence()}: settled by the outcome, written after it"
