@@ -23,9 +23,7 @@ _NUMBER = re.compile(r"[+-]?(?:\d+(?:[.,]\d+)*(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?
 def safe_cell(value: str) -> str:
     """``value`` as a cell no spreadsheet runs: a leading apostrophe before a formula
     character; plain numbers (``-12``, ``+3.5``, ``-1,200``) unchanged."""
-    if not value or not value.startswith(FORMULA_STARTS) or _NUMBER.fullmatch(value):
-        return value
-    return GUARD + value
+    return GUARD + value if runs_as_formula(value) else value
 
 
 def safe_cells(values: Iterable[str]) -> list[str]:

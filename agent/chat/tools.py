@@ -7,7 +7,6 @@ same methods serve the LLM agent (as LangChain tools) and the offline intent rou
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 from collections.abc import Callable
@@ -18,10 +17,9 @@ from typing import Annotated, Any, Literal, cast
 from pydantic import Field
 
 from agent.base import workspace as paths
-from agent.base.atomic import atomic_write
-from agent.base.errors import IcpError, RevisionError, VersionError
-from agent.batch.prospect_csv import NAME_ALIASES
+from agent.base.errors import RevisionError, VersionError
 from agent.chat.proof_tools import ProofTools
+from agent.chat.prospect_book import ProspectBook, book_row, company_of
 from agent.chat.revise import Revision, apply
 from agent.chat.tools_base import (
     ChatTool,
@@ -31,7 +29,7 @@ from agent.chat.tools_base import (
     cite,
     declared_tools,
 )
-from agent.fit.enriched_row import EnrichedRow, read_enriched
+from agent.fit.enriched_row import read_enriched
 from agent.icp import versions
 from agent.icp.markdown import render
 from agent.icp.model import ICPDocument
@@ -41,64 +39,6 @@ from retrieval.mining.models import MiningResult
 from retrieval.search import search
 
 log = logging.getLogger(__name__)
-
-
-class ProspectBook:
-    """Classified prospects kept in the workspace (``chat/prospects.json``) by domain."""
-
-    def __init__(self, home: Path) -> None:
-        self.path = paths.chat_dir(home) / "prospects.json"
-
-    def all(self) -> dict[str, dict[str, Any]]:
-        if not self.path.exists():
-            return {}
-        try:
-            return dict(json.loads(self.path.read_text(encoding="utf-8")))
-        except ValueError:
-            log.warning("ignoring an unreadable prospect table at %s", self.path)
-            return {}
-
-    def put(self, row: dict[str, Any]) -> None:
-        rows = self.all()
-        rows[str(row["domain"]).lower()] = row
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write(self.path, json.dumps(rows, indent=1, ensure_ascii=False))
-
-    def find(self, name: str) -> dict[str, Any] | None:
-        """A prospect by its domain or its company name: the classified ones first, then
-        the rows of the enriched lists in the workspace (the demo's, the uploads')."""
-        key = name.lower().strip().removeprefix("https://").removeprefix("http://")
-        key = key.split("/")[0]
-        rows = self.all()
-        return rows.get(key) or next(
-            (r for d, r in rows.items() if d.split(":")[0] == key.split(":")[0]), None) or \
-            next((r for r in rows.values() if _same_name(r.get("name", ""), name)), None) or \
-            self._in_lists(name)
-
-    def _in_lists(self, name: str) -> dict[str, Any] | None:
-        for path in reversed(paths.enriched_lists(self.path.parent.parent)):  # newest first
-            try:
-                for inputs, row in read_enriched(path):
-                    company = next((v for h, v in inputs.items()
-                                    if h.strip().lower() in NAME_ALIASES), "")
-                    if row.domain and (_same_name(company, name) or _same_name(row.domain,
-                                                                               name)):
-                        return book_row(row, company, path)
-            except (IcpError, OSError, ValueError):
-                continue  # not a list we wrote, or unreadable: look at the next
-        return None
-
-
-def _same_name(a: str, b: str) -> bool:
-    return bool(a.strip()) and a.strip().casefold() == b.strip().casefold()
-
-
-def book_row(row: EnrichedRow, name: str, source: Path | None = None,
-             icp_version: int | str = "") -> dict[str, Any]:
-    """A row of an enriched list as the prospect table keeps it."""
-    return {"input": row.domain, "name": name, **row.model_dump(mode="json"),
-            "fit_confidence": row.fit_confidence or 0.0, "verdicts": [],
-            "icp_version": icp_version, "list": str(source) if source else ""}
 
 
 # The parameters the model fills, with what it reads about each.
@@ -339,10 +279,8 @@ class ChatTools(ProofTools):
         if doc is not None:
             for inputs, row in read_enriched(output):
                 if row.domain:
-                    name = next((v for h, v in inputs.items()
-                                 if h.strip().lower() in NAME_ALIASES), "")
                     self.prospects.put({
-                        **book_row(row, name, output, doc.version),
+                        **book_row(row, company_of(inputs), output, doc.version),
                         "classified_at": datetime.now(UTC).isoformat(timespec="seconds")})
         if doc is None:
             return ToolResult(f"Enriched {summary.rows} rows ({summary.domains} domains) into "

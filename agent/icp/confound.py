@@ -10,8 +10,17 @@ odds of winning still differ within those strata.
 from __future__ import annotations
 
 from agent.icp.deals import Deal, label_of
+from agent.icp.leakage import LeakDecision
+from agent.icp.text_lines import is_said
 
 ALPHA = 0.05
+
+
+def strongest_column(decision: LeakDecision) -> str:
+    """The column attribute with the best single-column AUC the leakage guard measured
+    (not set aside, not from what customers said); "" when none was measured."""
+    columns = [n for n in decision.solo_auc if not is_said(n) and n not in decision.leaks]
+    return max(columns, key=lambda n: decision.solo_auc[n], default="")
 
 
 def confound_verdict(deals: list[Deal], attribute: str, value: str, column: str) -> str:

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from agent.icp.bands import Band, learned_bands
-from agent.icp.confound import confound_verdict
+from agent.icp.confound import confound_verdict, strongest_column
 from agent.icp.deals import (
     Deal,
     closed_deals,
@@ -270,14 +270,13 @@ def _said_lines(lines: list[Criterion], deals: list[Deal], decision: LeakDecisio
                 text: TextLines | None) -> None:
     """Lines learned from what customers said cite the quotes that assigned them (not the
     deal rows) and say whether they hold within the strongest column's segments."""
-    columns = [n for n in decision.solo_auc if not is_said(n) and n not in decision.leaks]
-    strongest = max(columns, key=lambda n: decision.solo_auc[n], default="")
+    strongest = strongest_column(decision)
+    by_chunk = {d.chunk.id: d.chunk.meta for d in deals}
     for line in lines:
         if not is_said(line.attribute):
             continue
         quotes = text.quotes(line.attribute, line.values[0]) if text else []
         if quotes:
-            by_chunk = {d.chunk.id: d.chunk.meta for d in deals}
             line.evidence = [Evidence(
                 source_id=str(by_chunk.get(q.chunk_id, {}).get("source_id", q.chunk_id)),
                 quote=q.quote, chunk_id=q.chunk_id, kind="winloss") for q in quotes]

@@ -33,7 +33,7 @@ import numpy as np
 from agent.icp.deals import Deal
 from retrieval.corpus import Corpus
 from retrieval.mining.models import MiningResult
-from retrieval.mining.statements import find_statements
+from retrieval.mining.statements import Statement, find_statements
 from retrieval.tables.attributes import NOT_RECORDED
 
 SAID = " (what customers said)"
@@ -133,6 +133,7 @@ class TextLines:
     topics: TextTopics | None = None
     evidence: dict[tuple[str, str], list[TextEvidence]] = field(default_factory=dict)
     deals_with_text: int = 0
+    statements: list[Statement] = field(default_factory=list)  # found once, for reuse
 
     def quotes(self, attribute: str, value: str) -> list[TextEvidence]:
         return self.evidence.get((attribute, value), [])
@@ -188,9 +189,9 @@ def _voices(deals: list[Deal], corpus: Corpus, mining: MiningResult, out: TextLi
             theme_of[statement_id] = theme.label
     if not theme_of:
         return
-    statements = find_statements((c.id, c.text, c.meta) for c in corpus.chunks)
+    out.statements = find_statements((c.id, c.text, c.meta) for c in corpus.chunks)
     by_chunk: dict[str, list[tuple[str, str]]] = defaultdict(list)
-    for s in statements:
+    for s in out.statements:
         label = theme_of.get(s.id)
         if label and s.type != "loss_reason":
             by_chunk[s.chunk_id].append((label, s.text))

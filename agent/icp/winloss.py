@@ -12,14 +12,14 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from agent.icp.confound import confound_verdict
+from agent.icp.confound import confound_verdict, strongest_column
 from agent.icp.criteria import banded, learn
 from agent.icp.deals import closed_deals, label_of
 from agent.icp.stats import wilson
 from agent.icp.text_lines import Embed, annotate, is_said
 from retrieval.corpus import Corpus
 from retrieval.mining.models import MiningResult
-from retrieval.mining.statements import find_statements
+from retrieval.mining.statements import Statement
 
 ENTITY_ATTRIBUTES = ("competitor",)  # columns a win-loss report reads beside the text
 
@@ -68,9 +68,7 @@ def winloss(corpus: Corpus, mining: MiningResult | None, embed: Embed | None) ->
     text = annotate(deals, [], corpus, mining, embed)
     learned = learn(deals, text=text)
     points = {(c.attribute, c.values[0]): c.points for c in learned.criteria}
-    columns = [n for n in learned.decision.solo_auc
-               if not is_said(n) and n not in learned.leaks]
-    strongest = max(columns, key=lambda n: learned.decision.solo_auc[n], default="")
+    strongest = strongest_column(learned.decision)
     in_bands = banded(deals, learned.leaks)[0]  # as the confound check reads them
     sources = {c.id: c.meta.get("source_id", c.id) for c in corpus.chunks}
     entities = []
@@ -92,16 +90,16 @@ def winloss(corpus: Corpus, mining: MiningResult | None, embed: Embed | None) ->
     entities.sort(key=lambda e: (not e.significant, -abs(e.lift - 1), -e.support))
     return WinLossReport(deals=learned.deals, won=learned.won,
                          deals_with_text=text.deals_with_text, entities=entities,
-                         loss_reasons=_loss_reasons(corpus, mining),
+                         loss_reasons=_loss_reasons(text.statements, mining),
                          notes=[n for n in learned.notes if "what customers said" in n
                                 or n.startswith(("Only ", "No closed"))])
 
 
-def _loss_reasons(corpus: Corpus, mining: MiningResult | None) -> list[LossReason]:
+def _loss_reasons(statements: list[Statement], mining: MiningResult | None
+                  ) -> list[LossReason]:
     if mining is None:
         return []
-    reasons = {s.id: s for s in find_statements((c.id, c.text, c.meta) for c in corpus.chunks)
-               if s.type == "loss_reason"}
+    reasons = {s.id: s for s in statements if s.type == "loss_reason"}
     out = []
     for theme in mining.themes:
         said = [reasons[i] for i in theme.statement_ids if i in reasons]
